@@ -1,0 +1,53 @@
+# dnn_lab: every set-up and check is a make target, so the README, CI and developers run the same commands.
+# `make demo`  installs everything (once) and runs the main job on the embedded default stream.
+# `make test`  installs everything (once) and runs all tests (notebooks + tests/).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.dnn_lab-installed
+
+.PHONY: install demo test test-slow check-clean readme nbs bench clean-venv
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/dnn-lab
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+# Fails when nbdev-export, nbdev-clean or the README rendering would change a tracked file.
+check-clean: $(STAMP)
+	$(BIN)/nbdev-export
+	$(BIN)/nbdev-clean
+	$(BIN)/nbdev-clean --fname index.ipynb
+	$(BIN)/python tools/render_readme.py
+	@changed=$$(git status --porcelain --untracked-files=all -- dnn_lab nbs index.ipynb README.md); \
+	if [ -n "$$changed" ]; then echo "nbdev-export / nbdev-clean / README rendering changed tracked files:"; \
+	  echo "$$changed"; git --no-pager diff --stat; \
+	  echo "Run 'make check-clean' locally and commit the result."; exit 1; fi
+	@echo "check-clean: nbs/, dnn_lab/, index.ipynb and README.md agree"
+
+readme: $(STAMP)
+	$(BIN)/python tools/render_readme.py
+
+# Execute every notebook in place (outputs are what readers see on GitHub), then clean them.
+nbs: $(STAMP)
+	$(BIN)/python tools/run_nbs.py
+	$(BIN)/nbdev-clean
+	$(BIN)/nbdev-clean --fname index.ipynb
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_methods.py
+
+clean-venv:
+	rm -rf $(VENV)

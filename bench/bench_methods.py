@@ -1,0 +1,79 @@
+"""The authors' comparison on the embedded default stream (quick preset), median over seeds.
+
+Prints: square performance (the authors' headline), final accuracy, BWT, heads and model size for finetune,
+DNN without expansion, DNN with expansion (each with and without the small incremental learning rate, the
+"LR trick") and joint training; then the checks of issue 3 (finetune forgets >= 15 points somewhere, the full
+DNN quick run takes < 60 s). Writes bench/results.md and docs/img/finetune_vs_dnn.png.
+
+Usage: python bench/bench_methods.py [--seeds 0 1 2] [--set key=value ...]
+"""
+import argparse, sys, time
+from pathlib import Path
+import numpy as np
+from dnn_lab.config import load_config, parse_sets
+from dnn_lab.data import stream_from_config
+from dnn_lab.run import run_sequence
+from dnn_lab.metrics import max_drop
+
+ROOT = Path(__file__).resolve().parents[1]
+AUTHORS = {'Finetune': 93.84, 'DNN no expand': 94.50, 'DNN expand': 95.75, 'DNN no expand + LR trick': 96.01, 'DNN expand + LR trick': 96.83}
+
+def variants(cfg):
+    big = dict(inc_lr=cfg.base_lr)                      # no LR trick: incremental lr = base lr
+    return [('Finetune', 'finetune', big), ('Finetune + LR trick', 'finetune', {}),
+            ('DNN no expand', 'dnn', dict(expand=False, **big)), ('DNN expand', 'dnn', big),
+            ('DNN no expand + LR trick', 'dnn', dict(expand=False)), ('DNN expand + LR trick', 'dnn', {}),
+            ('Joint (stores old data)', 'joint', {})]
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    ap.add_argument('--set', action='append', default=[])
+    ap.add_argument('--only', nargs='*', help='run only these variant names')
+    a = ap.parse_args(argv)
+    cfg = load_config(**parse_sets(a.set))
+    stream = stream_from_config(cfg)
+    print(f"stream {stream.name}: {len(stream)} tasks x {stream.n_classes} classes, {len(stream[0].train)} train / {len(stream[0].test)} test per task; "
+          f"preset {cfg.preset} ({cfg.arch}); seeds {a.seeds}; base_lr {cfg.base_lr}, inc_lr {cfg.inc_lr}, threshold {cfg.expand_threshold}", flush=True)
+    rows, keep = [], {}
+    for name, method, ov in variants(cfg):
+        if a.only and name not in a.only: continue
+        runs = []
+        for s in a.seeds:
+            t0 = time.perf_counter()
+            r = run_sequence(stream, method, seed=s, cfg=cfg, **ov)
+            wall = time.perf_counter() - t0
+            runs.append((r, wall))
+            print(f"  {name:<26} seed {s}: square {r.metrics['square']*100:5.1f}  acc {r.metrics['acc']*100:5.1f}  "
+                  f"bwt {r.metrics['bwt']*100:+5.1f}  heads {r.metrics['n_heads']}  wall {wall:5.1f}s  "
+                  f"actions {''.join(d['action'][0] for d in r.decisions)}", flush=True)
+        med = lambda k: float(np.median([r.metrics[k] for r, _ in runs]))
+        rows.append(dict(name=name, square=100*med('square'), acc=100*med('acc'), bwt=100*med('bwt'),
+                         heads=med('n_heads'), mb=med('mb'), wall=float(np.median([w for _, w in runs])),
+                         drop=float(np.median([max_drop(r.acc_matrix)[0] for r, _ in runs])) * 100))
+        keep[name] = runs[0][0]
+    hdr = '| method | square perf. | final acc | BWT | heads | MB | max drop | wall s | authors (square) |'
+    lines = [hdr, '|' + '---|' * 9]
+    for r in rows:
+        au = AUTHORS.get(r['name'])
+        lines.append(f"| {r['name']} | {r['square']:.1f} | {r['acc']:.1f} | {r['bwt']:+.1f} | {r['heads']:.0f} | {r['mb']:.2f} | "
+                     f"{r['drop']:.1f} | {r['wall']:.1f} | {'' if au is None else f'{au:.2f}'} |")
+    table = '\n'.join(lines)
+    print('\n' + table)
+    print("(medians over seeds; accuracies in %; max drop = largest fall of a task below its accuracy right after training it)")
+    by = {r['name']: r for r in rows}
+    checks = []
+    if 'Finetune' in by: checks.append(('finetune forgets >= 15 points on some task', by['Finetune']['drop'] >= 15, f"{by['Finetune']['drop']:.1f} points"))
+    if 'DNN expand + LR trick' in by: checks.append(('full DNN quick run < 60 s', by['DNN expand + LR trick']['wall'] < 60, f"{by['DNN expand + LR trick']['wall']:.1f} s"))
+    for what, ok, val in checks: print(f"check: {what}: {'PASS' if ok else 'FAIL'} ({val})")
+    (ROOT/'bench').mkdir(exist_ok=True)
+    (ROOT/'bench'/'results.md').write_text(f"Embedded stream `{stream.name}`, quick preset, seeds {a.seeds}, medians; `python bench/bench_methods.py`\n\n{table}\n")
+    if 'Finetune' in keep and 'DNN expand + LR trick' in keep:
+        from dnn_lab.plots import plot_compare
+        import matplotlib.pyplot as plt
+        fig = plot_compare({'finetune': keep['Finetune'].acc_matrix, 'DNN (expand + LR trick)': keep['DNN expand + LR trick'].acc_matrix})
+        (ROOT/'docs'/'img').mkdir(parents=True, exist_ok=True)
+        fig.savefig(ROOT/'docs'/'img'/'finetune_vs_dnn.png', dpi=80, bbox_inches='tight'); plt.close(fig)
+    return 0 if all(ok for _, ok, _ in checks) else 1
+
+if __name__ == '__main__': sys.exit(main())

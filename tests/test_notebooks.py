@@ -1,0 +1,24 @@
+"Every notebook runs top to bottom: the notebooks' inline tests are part of the test suite."
+import os
+from pathlib import Path
+import pytest
+from nbdev.test import test_nb
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = sorted(p for p in (ROOT/'nbs').rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts) + [ROOT/'index.ipynb']
+NBS = [p for p in NBS if p.exists()]
+
+def _id(p): return str(p.relative_to(ROOT))
+
+def _has_slow(p): return '#| slow' in p.read_text()
+
+@pytest.mark.parametrize('nb', NBS, ids=_id)
+def test_notebook(nb):
+    ok, secs = test_nb(nb, skip_flags=['slow'], showerr=True)
+    assert ok, f"{_id(nb)} failed (see the traceback above); run it with `nbdev-test --path-glob '*{nb.stem}*'`"
+
+@pytest.mark.slow
+@pytest.mark.parametrize('nb', [p for p in NBS if _has_slow(p)], ids=_id)
+def test_notebook_slow_cells(nb):
+    ok, secs = test_nb(nb, force_flags=['slow'], showerr=True)
+    assert ok, f"{_id(nb)} failed with its slow cells"

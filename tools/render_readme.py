@@ -1,0 +1,31 @@
+"""Render README.md from index.ipynb without quarto (which cannot be installed everywhere).
+
+Cells marked `#| hide` are left out, nbdev directives are stripped, text outputs are kept as code blocks and
+pictures are referenced from markdown (committed PNGs), so the result is deterministic."""
+from pathlib import Path
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def _directives(src):
+    return [l for l in src.splitlines() if l.startswith('#|')]
+
+def render(nb_path=ROOT/'index.ipynb') -> str:
+    nb = nbformat.read(nb_path, as_version=4)
+    out = ['<!-- Generated from index.ipynb by tools/render_readme.py (`make readme`); edit index.ipynb, not this file. -->', '']
+    for c in nb.cells:
+        ds = _directives(c.source)
+        if any(d.replace(' ', '') in ('#|hide', '#|exporti', '#|export') for d in ds): continue
+        if c.cell_type == 'markdown':
+            out += [c.source.strip(), '']
+        elif c.cell_type == 'code':
+            src = '\n'.join(l for l in c.source.splitlines() if not l.startswith('#|')).strip()
+            if src and not any(d.replace(' ', '') == '#|echo:false' for d in ds): out += ['```python', src, '```', '']
+            for o in c.get('outputs', []):
+                txt = o.get('text') or o.get('data', {}).get('text/plain')
+                if txt and 'image/png' not in o.get('data', {}): out += ['```', ''.join(txt).rstrip(), '```', '']
+    return '\n'.join(out).rstrip() + '\n'
+
+if __name__ == '__main__':
+    (ROOT/'README.md').write_text(render())
+    print('README.md rendered from index.ipynb')
