@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dnn_lab-installed
 
-.PHONY: install demo test test-slow check-clean readme nbs bench clean-venv
+.PHONY: install demo test test-slow browser-deps check-clean readme nbs bench clean-venv
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,13 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-test-slow: $(STAMP)
+# The browser test drives JupyterLab in Debian's Chromium with Playwright (no browser download).
+browser-deps:
+	@command -v chromium >/dev/null || { echo "installing chromium (Debian package) for the browser test"; \
+	  $$( [ $$(id -u) = 0 ] || echo sudo ) apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	  $$( [ $$(id -u) = 0 ] || echo sudo ) apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
+
+test-slow: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q -m slow
 
 # Fails when nbdev-export, nbdev-clean or the README rendering would change a tracked file.

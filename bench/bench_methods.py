@@ -5,9 +5,13 @@ DNN without expansion, DNN with expansion (each with and without the small incre
 "LR trick") and joint training; then the checks of issue 3 (finetune forgets >= 15 points somewhere, the full
 DNN quick run takes < 60 s). Writes bench/results.md and docs/img/finetune_vs_dnn.png.
 
-Usage: python bench/bench_methods.py [--seeds 0 1 2] [--set key=value ...]
+Runs are spread over `--jobs` worker processes with one torch thread each (default: one per core), so each
+run's wall time is a single-thread time (an upper bound of what the same run takes alone with all cores).
+
+Usage: python bench/bench_methods.py [--seeds 0 1 2] [--jobs 2] [--set key=value ...]
 """
-import argparse, sys, time
+import argparse, os, sys, time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 import numpy as np
 from dnn_lab.config import load_config, parse_sets
@@ -25,39 +29,49 @@ def variants(cfg):
             ('DNN no expand + LR trick', 'dnn', dict(expand=False)), ('DNN expand + LR trick', 'dnn', {}),
             ('Joint (stores old data)', 'joint', {})]
 
+def one_run(args):
+    "One (variant, seed) run in a worker process with one torch thread; returns the result and its wall time."
+    import torch; torch.set_num_threads(1)
+    sets, name, method, ov, seed = args
+    cfg = load_config(**parse_sets(sets))
+    stream = stream_from_config(cfg)
+    t0 = time.perf_counter()
+    r = run_sequence(stream, method, seed=seed, cfg=cfg, keep_model=False, **ov)
+    return name, seed, r, time.perf_counter() - t0
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     ap.add_argument('--set', action='append', default=[])
     ap.add_argument('--only', nargs='*', help='run only these variant names')
+    ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1, help='worker processes (one torch thread each)')
     a = ap.parse_args(argv)
     cfg = load_config(**parse_sets(a.set))
     stream = stream_from_config(cfg)
+    print(f"{a.jobs} worker processes, 1 torch thread each")
     print(f"stream {stream.name}: {len(stream)} tasks x {stream.n_classes} classes, {len(stream[0].train)} train / {len(stream[0].test)} test per task; "
           f"preset {cfg.preset} ({cfg.arch}); seeds {a.seeds}; base_lr {cfg.base_lr}, inc_lr {cfg.inc_lr}, threshold {cfg.expand_threshold}", flush=True)
-    rows, keep = [], {}
-    for name, method, ov in variants(cfg):
-        if a.only and name not in a.only: continue
-        runs = []
-        for s in a.seeds:
-            t0 = time.perf_counter()
-            r = run_sequence(stream, method, seed=s, cfg=cfg, **ov)
-            wall = time.perf_counter() - t0
-            runs.append((r, wall))
+    todo = [(a.set, name, method, ov, s) for name, method, ov in variants(cfg) if not a.only or name in a.only for s in a.seeds]
+    done = {}
+    with ProcessPoolExecutor(max_workers=a.jobs) as ex:
+        for name, s, r, wall in ex.map(one_run, todo):
+            done.setdefault(name, []).append((r, wall))
             print(f"  {name:<26} seed {s}: square {r.metrics['square']*100:5.1f}  acc {r.metrics['acc']*100:5.1f}  "
                   f"bwt {r.metrics['bwt']*100:+5.1f}  heads {r.metrics['n_heads']}  wall {wall:5.1f}s  "
                   f"actions {''.join(d['action'][0] for d in r.decisions)}", flush=True)
+    rows, keep = [], {}
+    for name, runs in done.items():
         med = lambda k: float(np.median([r.metrics[k] for r, _ in runs]))
         rows.append(dict(name=name, square=100*med('square'), acc=100*med('acc'), bwt=100*med('bwt'),
                          heads=med('n_heads'), mb=med('mb'), wall=float(np.median([w for _, w in runs])),
                          drop=float(np.median([max_drop(r.acc_matrix)[0] for r, _ in runs])) * 100))
         keep[name] = runs[0][0]
-    hdr = '| method | square perf. | final acc | BWT | heads | MB | max drop | wall s | authors (square) |'
+    hdr = '| method | square perf. | final acc | BWT | heads | MB | max drop | s (1 thread) | authors (square) |'
     lines = [hdr, '|' + '---|' * 9]
     for r in rows:
         au = AUTHORS.get(r['name'])
         lines.append(f"| {r['name']} | {r['square']:.1f} | {r['acc']:.1f} | {r['bwt']:+.1f} | {r['heads']:.0f} | {r['mb']:.2f} | "
-                     f"{r['drop']:.1f} | {r['wall']:.1f} | {'' if au is None else f'{au:.2f}'} |")
+                     f"{r['drop']:.1f} | {r['wall']:.0f} | {'' if au is None else f'{au:.2f}'} |")
     table = '\n'.join(lines)
     print('\n' + table)
     print("(medians over seeds; accuracies in %; max drop = largest fall of a task below its accuracy right after training it)")

@@ -24,7 +24,8 @@ def test_run_tiny_writes_run_folders(tmp_path):
     r = cli('run', '--method', 'dnn,finetune', *TINY, '--out', str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert r.stdout.count('[dnn] task ') == 9 and r.stdout.count('[finetune] task ') == 9
-    assert 'gap acc' in r.stdout and 'threshold 0.60' in r.stdout
+    from dnn_lab.config import load_config
+    assert 'gap acc' in r.stdout and f'threshold {load_config().expand_threshold:.2f}' in r.stdout
     table = r.stdout.split('\n\n')[-1]
     assert 'method' in table and 'square' in table and 'dnn' in table and 'finetune' in table
     for m in ('dnn', 'finetune'):
