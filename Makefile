@@ -19,8 +19,9 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/dnn-lab
 
+# Tests run in one worker process per core (pytest-xdist); each worker uses one torch thread.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 # The browser test drives JupyterLab in Debian's Chromium with Playwright (no browser download).
 browser-deps:
@@ -29,7 +30,7 @@ browser-deps:
 	  $$( [ $$(id -u) = 0 ] || echo sudo ) apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
 
 test-slow: $(STAMP) browser-deps
-	$(BIN)/python -m pytest -q -m slow
+	$(BIN)/python -m pytest -q -n auto -m slow
 
 # Fails when nbdev-export, nbdev-clean or the README rendering would change a tracked file.
 check-clean: $(STAMP)

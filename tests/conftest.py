@@ -6,6 +6,8 @@ Every image is a flat colour per class (`COLOURS[label]`) with a darker top-left
 from __future__ import annotations
 import os
 os.environ.setdefault("MPLBACKEND", "Agg")
+if os.environ.get("PYTEST_XDIST_WORKER"):           # one torch thread per test worker: the workers share the cores
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 import csv
 from pathlib import Path
 import numpy as np
