@@ -5,8 +5,9 @@ DNN without expansion, DNN with expansion (each with and without the small incre
 "LR trick") and joint training; then the checks of issue 3 (finetune forgets >= 15 points somewhere, the full
 DNN quick run takes < 60 s). Writes bench/results.md and docs/img/finetune_vs_dnn.png.
 
-Runs are spread over `--jobs` worker processes with one torch thread each (default: one per core), so each
-run's wall time is a single-thread time (an upper bound of what the same run takes alone with all cores).
+Runs are spread over `--jobs` worker processes (default: one per core), each with cores/jobs torch threads, so with
+the default each run's wall time is a single-thread time (an upper bound of what the same run takes alone with all
+cores); `--jobs 1` times runs one after the other with every core.
 
 Usage: python bench/bench_methods.py [--seeds 0 1 2] [--jobs 2] [--set key=value ...]
 """
@@ -30,9 +31,9 @@ def variants(cfg):
             ('Joint (stores old data)', 'joint', {})]
 
 def one_run(args):
-    "One (variant, seed) run in a worker process with one torch thread; returns the result and its wall time."
-    import torch; torch.set_num_threads(1)
-    sets, name, method, ov, seed = args
+    "One (variant, seed) run in a worker process with `threads` torch threads; returns the result and its wall time."
+    sets, name, method, ov, seed, threads = args
+    import torch; torch.set_num_threads(threads)
     cfg = load_config(**parse_sets(sets))
     stream = stream_from_config(cfg)
     t0 = time.perf_counter()
@@ -48,10 +49,11 @@ def main(argv=None):
     a = ap.parse_args(argv)
     cfg = load_config(**parse_sets(a.set))
     stream = stream_from_config(cfg)
-    print(f"{a.jobs} worker processes, 1 torch thread each")
+    print(f"{a.jobs} worker process(es), {max(1, (os.cpu_count() or 1) // a.jobs)} torch thread(s) each")
     print(f"stream {stream.name}: {len(stream)} tasks x {stream.n_classes} classes, {len(stream[0].train)} train / {len(stream[0].test)} test per task; "
           f"preset {cfg.preset} ({cfg.arch}); seeds {a.seeds}; base_lr {cfg.base_lr}, inc_lr {cfg.inc_lr}, threshold {cfg.expand_threshold}", flush=True)
-    todo = [(a.set, name, method, ov, s) for name, method, ov in variants(cfg) if not a.only or name in a.only for s in a.seeds]
+    threads = max(1, (os.cpu_count() or 1) // a.jobs)
+    todo = [(a.set, name, method, ov, s, threads) for name, method, ov in variants(cfg) if not a.only or name in a.only for s in a.seeds]
     done = {}
     with ProcessPoolExecutor(max_workers=a.jobs) as ex:
         for name, s, r, wall in ex.map(one_run, todo):
@@ -66,7 +68,7 @@ def main(argv=None):
                          heads=med('n_heads'), mb=med('mb'), wall=float(np.median([w for _, w in runs])),
                          drop=float(np.median([max_drop(r.acc_matrix)[0] for r, _ in runs])) * 100))
         keep[name] = runs[0][0]
-    hdr = '| method | square perf. | final acc | BWT | heads | MB | max drop | s (1 thread) | authors (square) |'
+    hdr = f'| method | square perf. | final acc | BWT | heads | MB | max drop | s ({threads} thread{"s" if threads > 1 else ""}) | authors (square) |'
     lines = [hdr, '|' + '---|' * 9]
     for r in rows:
         au = AUTHORS.get(r['name'])
@@ -81,7 +83,7 @@ def main(argv=None):
     if 'DNN expand + LR trick' in by: checks.append(('full DNN quick run < 60 s', by['DNN expand + LR trick']['wall'] < 60, f"{by['DNN expand + LR trick']['wall']:.1f} s"))
     for what, ok, val in checks: print(f"check: {what}: {'PASS' if ok else 'FAIL'} ({val})")
     (ROOT/'bench').mkdir(exist_ok=True)
-    (ROOT/'bench'/'results.md').write_text(f"Embedded stream `{stream.name}`, quick preset, seeds {a.seeds}, medians; `python bench/bench_methods.py`\n\n{table}\n")
+    if not a.only: (ROOT/'bench'/'results.md').write_text(f"Embedded stream `{stream.name}`, quick preset, seeds {a.seeds}, medians; `python bench/bench_methods.py`\n\n{table}\n")
     if 'Finetune' in keep and 'DNN expand + LR trick' in keep:
         from dnn_lab.plots import plot_compare
         import matplotlib.pyplot as plt

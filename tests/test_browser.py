@@ -140,11 +140,12 @@ def test_threshold_explorer_in_browser(browser_ready, lab, capsys):
 
                 # move the threshold: type into the slider's readout, as a user can
                 readout = page.locator('.dnn-lab-expand_threshold .widget-readout')
+                start = f"{float(readout.inner_text().strip()):.4g}"          # the threshold of settings.ini, as the history writes it
                 readout.click(); page.keyboard.press('ControlOrMeta+a'); page.keyboard.type('0.35'); page.keyboard.press('Enter')
                 page.wait_for_function("() => document.querySelector('.dnn-lab-expand_threshold .widget-readout').textContent.trim() === '0.35'", timeout=10_000)
 
                 page.locator('button.dnn-lab-run').click()
-                row = page.locator('.dnn-lab-history tbody tr', has_text='expand_threshold 0.6 → 0.35')
+                row = page.locator('.dnn-lab-history tbody tr', has_text=f'expand_threshold {start} → 0.35')
                 row.wait_for(timeout=300_000)
                 heat = page.locator('.dnn-lab-heatmap .js-plotly-plot')
                 heat.wait_for(timeout=60_000)
