@@ -51,7 +51,8 @@ def test_ctrl_c_keeps_finished_tasks(tmp_path):
     out = tmp_path/'r'
     p = subprocess.Popen([str(EXE), 'run', '--method', 'finetune', '--set', 'n_classes=4', '--set', 'n_train=8', '--set', 'n_test=4',
                           '--set', 'base_epochs=2', '--set', 'base_milestones=', '--set', 'inc_epochs=200', '--set', 'inc_milestones=',
-                          '--out', str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+                          '--out', str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))   # test workers may ignore SIGINT; a terminal does not
     deadline = time.time() + 120
     while time.time() < deadline:
         line = p.stdout.readline()

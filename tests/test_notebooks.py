@@ -2,7 +2,7 @@
 import os
 from pathlib import Path
 import pytest
-from nbdev.test import test_nb
+import nbdev.test as nbt                      # not `from ... import test_nb`: pytest would collect it
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = sorted(p for p in (ROOT/'nbs').rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts) + [ROOT/'index.ipynb']
@@ -14,11 +14,11 @@ def _has_slow(p): return '#| slow' in p.read_text()
 
 @pytest.mark.parametrize('nb', NBS, ids=_id)
 def test_notebook(nb):
-    ok, secs = test_nb(nb, skip_flags=['slow'], showerr=True)
+    ok, secs = nbt.test_nb(nb, skip_flags=['slow'], showerr=True)
     assert ok, f"{_id(nb)} failed (see the traceback above); run it with `nbdev-test --path-glob '*{nb.stem}*'`"
 
 @pytest.mark.slow
 @pytest.mark.parametrize('nb', [p for p in NBS if _has_slow(p)], ids=_id)
 def test_notebook_slow_cells(nb):
-    ok, secs = test_nb(nb, force_flags=['slow'], showerr=True)
+    ok, secs = nbt.test_nb(nb, force_flags=['slow'], showerr=True)
     assert ok, f"{_id(nb)} failed with its slow cells"
