@@ -1,5 +1,10 @@
-"Every notebook runs top to bottom: the notebooks' inline tests are part of the test suite."
+"""Every notebook runs top to bottom: the notebooks' inline tests are part of the test suite.
+
+The tutorials read DNN_LAB_SMALL=1 (as they read CI=true) and run at their small settings: the same code path, a
+smaller stream and fewer epochs, so the suite takes minutes on a laptop too, with or without CI=true. Open a
+tutorial in Jupyter to run it at full size."""
 import os
+os.environ['DNN_LAB_SMALL'] = '1'             # the notebooks run in this process (execnb): they see it
 from pathlib import Path
 import pytest
 import nbdev.test as nbt                      # not `from ... import test_nb`: pytest would collect it
