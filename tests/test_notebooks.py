@@ -27,3 +27,14 @@ def test_notebook(nb):
 def test_notebook_slow_cells(nb):
     ok, secs = nbt.test_nb(nb, force_flags=['slow'], showerr=True)
     assert ok, f"{_id(nb)} failed with its slow cells"
+
+
+TUTORIALS = sorted((ROOT/'nbs'/'tutorials').rglob('*.ipynb'))
+
+@pytest.mark.parametrize('nb', TUTORIALS, ids=_id)
+def test_tutorial_states_runtime(nb):
+    "Every tutorial and solution opens with a measured runtime (full size and CI size), not a placeholder."
+    text = nb.read_text()
+    assert '**Runtime' in text, f"{_id(nb)} has no **Runtime** line; measure it with tools/time_notebooks.py"
+    assert 'RUNTIME_' not in text, f"{_id(nb)} still has a RUNTIME_ placeholder; fill it from tools/time_notebooks.py"
+    assert 'CI=true' in text.split('**Runtime', 1)[1][:1500], f"{_id(nb)}: the Runtime line should give the CI=true time too"
