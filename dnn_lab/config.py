@@ -12,7 +12,8 @@ from pathlib import Path
 from importlib import resources
 
 # %% auto #0
-__all__ = ['KEYS', 'default_settings_path', 'parse_rule', 'read_settings', 'Config', 'load_config', 'parse_sets', 'describe']
+__all__ = ['KEYS', 'SMALL_RUN', 'default_settings_path', 'parse_rule', 'read_settings', 'Config', 'load_config', 'parse_sets',
+           'describe', 'small_mode', 'notebook_config']
 
 # %% ../nbs/02_config.ipynb #6129eb67
 def default_settings_path() -> Path:
@@ -167,3 +168,16 @@ def parse_sets(pairs) -> dict:
 def describe(cfg: Config) -> list[dict]:
     "One row per setting: key, section, value, allowed values, help."
     return [dict(key=k, section=_rules()[k]['section'], value=getattr(cfg, k), allowed=_allowed(k), help=_rules()[k]['help']) for k in KEYS]
+
+# %% ../nbs/02_config.ipynb #1e30a992
+SMALL_RUN = dict(n_classes=6, n_train=20, n_test=10, width=16, batch_size=16,   # 6 objects, 20 images each per task
+                 base_epochs=15, base_milestones='12', inc_epochs=3, inc_milestones='',
+                 base_augment='none')                                           # strong augmentation needs more epochs
+
+def small_mode() -> bool:
+    "Whether notebooks should run at their small size: `CI=true` or `DNN_LAB_SMALL=1` in the environment."
+    return os.environ.get('CI', '').lower() == 'true' or os.environ.get('DNN_LAB_SMALL') == '1'
+
+def notebook_config(small: dict | None = None, **overrides) -> Config:
+    "The settings a notebook starts from: settings.ini, with `small` (default `SMALL_RUN`) on top in `small_mode()`."
+    return load_config(**{**((SMALL_RUN if small is None else small) if small_mode() else {}), **overrides})

@@ -80,17 +80,17 @@ class FeatureMemo:
     def __init__(self, max_mb: float = 512):
         if not max_mb >= 0: raise ValueError(f"max_mb must be >= 0 (megabytes), got {max_mb}")
         self.max_bytes, self.d, self.nbytes, self.hits, self.misses = int(max_mb * 2**20), OrderedDict(), 0, 0, 0
-    def get(self, key: tuple, x: torch.Tensor):
-        "The value stored for `key` computed on `x` itself, or None."
+    def get(self, key: tuple, x):
+        "The value stored for `key` computed on the object `x` itself, or None."
         hit = self.d.get(key + (id(x),))
         if hit is None or hit[0] is not x: self.misses += 1; return None
         self.d.move_to_end(key + (id(x),)); self.hits += 1
         return hit[1]
-    def put(self, key: tuple, x: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
-        "Store `value` for `key` on `x`, forgetting the oldest entries beyond the byte bound; returns `value`."
+    def put(self, key: tuple, x, value, nbytes: int | None = None):
+        "Store `value` (a tensor or a tuple of them; `nbytes` of memory) for `key` on `x`, forgetting the oldest entries beyond the byte bound; returns `value`."
         k = key + (id(x),)
         if k in self.d: self.nbytes -= self.d.pop(k)[2]
-        n = value.numel() * value.element_size()
+        n = nbytes if nbytes is not None else sum(v.numel() * v.element_size() for v in (value if isinstance(value, tuple) else (value,)))
         if n > self.max_bytes: return value                          # larger than the whole memo: not kept
         self.d[k] = (x, value, n); self.nbytes += n
         while self.nbytes > self.max_bytes: self.nbytes -= self.d.popitem(last=False)[1][2]
@@ -151,11 +151,12 @@ class Learner:
         if not self.memo_on(): return self.net.heads_forward(self.features(x)).float()
         out, f = [], None
         for h in self.net.heads:
-            key = ('l', self.net.trunk.token, getattr(h, 'token', None))
-            lg = self.memo.get(key, x)
+            key = ('l', self.net.trunk.token, h.token) if hasattr(h, 'token') else None   # an untrained new head: not remembered
+            lg = self.memo.get(key, x) if key else None
             if lg is None:
                 f = self.features(x) if f is None else f
-                lg = self.memo.put(key, x, h(f).float())
+                lg = h(f).float()
+                if key: self.memo.put(key, x, lg)
             out.append(lg)
         return torch.stack(out)
     def forget_features(self, x):

@@ -77,13 +77,12 @@ def stream_key(stream: TaskStream) -> tuple:
 
 class RunCache:
     """Snapshots of learners after each task, keyed by method, stream, training settings and decisions; LRU-bounded.
-    Also shared by the runs that use it: the stream's tensors on the run's device and a `FeatureMemo` of trunk
-    features and head logits, so a rerun recomputes neither for what it restores."""
-    def __init__(self, max_items: int = 64, memo_mb: float = 512, data_mb: float = 2048):
+    Also shared by the runs that use it: a `FeatureMemo` of trunk features, head logits and the stream's tensors on
+    the run's device, so a rerun recomputes none of them for what it restores."""
+    def __init__(self, max_items: int = 64, memo_mb: float = 512):
         if max_items < 1: raise ValueError(f"max_items must be at least 1, got {max_items}")
         self.max_items, self.d, self.hits, self.misses = max_items, OrderedDict(), 0, 0
         self.memo, self.init_rows = FeatureMemo(memo_mb), OrderedDict()
-        self.data, self.data_bytes, self.max_data_bytes = OrderedDict(), 0, int(data_mb * 2**20)
     def key(self, method, stream, cfg: Config, actions) -> tuple:
         skip = DECISION_ONLY + (INCREMENTAL_ONLY if len(actions) <= 1 else ())  # before and after task 0: no incremental settings
         train = tuple((k, getattr(cfg, k)) for k in KEYS if k not in skip)
@@ -101,17 +100,13 @@ class RunCache:
             while len(self.init_rows) > self.max_items: self.init_rows.popitem(last=False)
         return self.init_rows[key]
     def tensors(self, data, device) -> tuple:
-        "`as_tensors(data, device)`, the same tensor objects for the same dataset object in every run that asks."
-        k = (id(data), str(device))
-        hit = self.data.get(k)
-        if hit is not None and hit[0] is data: self.data.move_to_end(k); return hit[1]
-        x, y = as_tensors(data, device)
-        own = getattr(data, 'x', None) is x                                     # not a copy: costs nothing to keep
-        n = 0 if own else x.numel() * x.element_size() + y.numel() * y.element_size()
-        if n <= self.max_data_bytes:
-            self.data[k] = (data, (x, y), n); self.data_bytes += n
-            while self.data_bytes > self.max_data_bytes: self.data_bytes -= self.data.popitem(last=False)[1][2]
-        return x, y
+        "`as_tensors(data, device)`, the same tensor objects for the same dataset object in every run (kept in the memo)."
+        key = ('data', str(device))
+        xy = self.memo.get(key, data)
+        if xy is None:
+            xy = as_tensors(data, device)
+            self.memo.put(key, data, xy, nbytes=0 if getattr(data, 'x', None) is xy[0] else None)   # no copy: costs nothing
+        return xy
     def __len__(self): return len(self.d)
     def __repr__(self): return f"RunCache({len(self)} snapshots, {self.hits} hits, {self.misses} misses; {self.memo!r})"
 

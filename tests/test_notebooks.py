@@ -29,7 +29,7 @@ def test_notebook_slow_cells(nb):
     assert ok, f"{_id(nb)} failed with its slow cells"
 
 
-TUTORIALS = sorted((ROOT/'nbs'/'tutorials').rglob('*.ipynb'))
+TUTORIALS = [p for p in NBS if 'tutorials' in p.parts]
 
 @pytest.mark.parametrize('nb', TUTORIALS, ids=_id)
 def test_tutorial_states_runtime(nb):
