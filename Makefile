@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dnn_lab-installed
 
-.PHONY: install demo test test-slow browser-deps check-clean readme nbs bench clean-venv
+.PHONY: install demo test test-slow browser-deps check-clean settings readme nbs bench clean-venv
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,17 +32,22 @@ browser-deps:
 test-slow: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q -n auto -m slow
 
-# Fails when nbdev-export, nbdev-clean or the README rendering would change a tracked file.
+# settings.ini is written from the settings' declarations in the code (dnn_lab.config, each method's class).
+settings: $(STAMP)
+	$(BIN)/python -c "from dnn_lab.config import write_settings; print('written from the declarations:', write_settings())"
+
+# Fails when nbdev-export, nbdev-clean, settings.ini or the README rendering would change a tracked file.
 check-clean: $(STAMP)
 	$(BIN)/nbdev-export
 	$(BIN)/nbdev-clean
 	$(BIN)/nbdev-clean --fname index.ipynb
+	$(BIN)/python -c "from dnn_lab.config import write_settings; write_settings()"
 	$(BIN)/python tools/render_readme.py
-	@changed=$$(git status --porcelain --untracked-files=all -- dnn_lab nbs index.ipynb README.md); \
+	@changed=$$(git status --porcelain --untracked-files=all -- dnn_lab nbs index.ipynb README.md settings.ini); \
 	if [ -n "$$changed" ]; then echo "nbdev-export / nbdev-clean / README rendering changed tracked files:"; \
 	  echo "$$changed"; git --no-pager diff --stat; \
 	  echo "Run 'make check-clean' locally and commit the result."; exit 1; fi
-	@echo "check-clean: nbs/, dnn_lab/, index.ipynb and README.md agree"
+	@echo "check-clean: nbs/, dnn_lab/, settings.ini, index.ipynb and README.md agree"
 
 readme: $(STAMP)
 	$(BIN)/python tools/render_readme.py

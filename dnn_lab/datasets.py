@@ -392,8 +392,8 @@ LOADERS = {'openloris': openloris_stream, 'core50': core50_stream, 'folder': fol
 SPEC_FORMS = "an embedded preset ({}), 'openloris:/path', 'core50:/path', 'folder:/path' or 'torchvision:NAME:/path'"
 
 def _presets() -> list[str]:
-    from dnn_lab.config import read_settings, default_settings_path
-    return read_settings(default_settings_path())[1]['stream'].get('choices', [])
+    from dnn_lab.config import STREAM_PRESETS
+    return list(STREAM_PRESETS)
 
 def load_stream(spec: str, cfg=None, **kw) -> TaskStream:
     "The stream named by `spec`: an embedded preset name, or 'openloris:/path', 'core50:/path', 'folder:/path', 'torchvision:NAME:/path'."

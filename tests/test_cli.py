@@ -38,7 +38,7 @@ def test_run_tiny_writes_run_folders(tmp_path):
     (['--set', 'expand_threshold=1.5'], "'expand_threshold' = 1.5 is outside its range [0, 1]"),
     (['--set', 'inc_epochs=0'], "'inc_epochs' = 0 is outside its range [1, 1000]"),
     (['--set', 'kd_weigth=2'], "did you mean 'kd_weight'"),
-    (['--method', 'ewc'], "unknown method 'ewc'"),
+    (['--method', 'ewc9'], "unknown method 'ewc9'"),
     (['--stream', 'folder:/no/such/place'], '/no/such/place'),
     (['--stream', 'iros10'], 'iros10'),
 ])
