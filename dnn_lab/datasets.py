@@ -15,7 +15,7 @@ from .data import TensorData, Task, TaskStream
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'OPENLORIS_LAYOUTS', 'OPENLORIS_FACTORS', 'FIRST_ROUND_FACTORS', 'CORE50_LAYOUT', 'FOLDER_LAYOUT',
-           'LOADERS', 'SPEC_FORMS', 'load_image', 'materialize', 'ImageFiles', 'read_filelist', 'show_tree',
+           'LOADERS', 'SPEC_FORMS', 'NAMED', 'load_image', 'materialize', 'ImageFiles', 'read_filelist', 'show_tree',
            'openloris_layout', 'openloris_stream', 'core50_stream', 'folder_stream', 'TorchvisionImages',
            'class_groups', 'torchvision_stream', 'load_stream', 'materialize_stream']
 
@@ -389,7 +389,8 @@ def torchvision_stream(name_or_class, root, n_tasks: int = 5, image_size: int = 
 
 # %% ../nbs/01_datasets.ipynb #b867b555
 LOADERS = {'openloris': openloris_stream, 'core50': core50_stream, 'folder': folder_stream}
-SPEC_FORMS = "an embedded preset ({}), 'openloris:/path', 'core50:/path', 'folder:/path' or 'torchvision:NAME:/path'"
+SPEC_FORMS = "an embedded preset ({}), 'fashion-split', 'fashion-shift', 'openloris:/path', 'core50:/path', 'folder:/path' or 'torchvision:NAME:/path'"
+NAMED = {'fashion-split': 'fashion_split_stream', 'fashion-shift': 'fashion_shift_stream'}   # real data sets known by name (dnn_lab.fashion)
 
 def _presets() -> list[str]:
     from dnn_lab.config import STREAM_PRESETS
@@ -398,6 +399,9 @@ def _presets() -> list[str]:
 def load_stream(spec: str, cfg=None, **kw) -> TaskStream:
     "The stream named by `spec`: an embedded preset name, or 'openloris:/path', 'core50:/path', 'folder:/path', 'torchvision:NAME:/path'."
     kind, sep, rest = str(spec).partition(':')
+    if spec in NAMED:
+        from dnn_lab import fashion
+        return getattr(fashion, NAMED[spec])(**kw)
     if not sep:
         if spec not in _presets(): raise ValueError(f"unknown stream {spec!r}; give {SPEC_FORMS.format(', '.join(_presets()))}")
         from dnn_lab.config import load_config
