@@ -19,7 +19,7 @@ def main(argv=None):
     ap.add_argument('--steps', type=int, default=3000)
     ap.add_argument('--batch', type=int, default=128)
     ap.add_argument('--lr', type=float, default=3e-3)
-    ap.add_argument('--classes', type=int, nargs=3, default=[96, 64, 32], metavar=('FRACTALS', 'COMPOSITIONS', 'TEXTURES'))
+    ap.add_argument('--classes', type=int, nargs=4, default=[64, 32, 32, 128], metavar=('FRACTALS', 'COMPOSITIONS', 'TEXTURES', 'OBJECTS'))
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--threads', type=int, default=os.cpu_count())
     ap.add_argument('--out', type=Path, default=ROOT / 'dnn_lab' / 'weights')
@@ -41,7 +41,7 @@ def main(argv=None):
     try: commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     except OSError: commit = ''
     info = dict(what='dnn_lab small CNN (width 32, GroupNorm) pretrained on synthetic images; classifier removed',
-                data=dict(fractals=a.classes[0], compositions=a.classes[1], textures=a.classes[2], image_size=32, seed=a.seed,
+                data=dict(fractals=a.classes[0], compositions=a.classes[1], textures=a.classes[2], objects=a.classes[3], image_size=32, seed=a.seed,
                           source='dnn_lab.pretrain.SyntheticImages (procedural; no image files, disjoint from every stream of the lab)'),
                 training=rep, total_seconds=round(total, 1), threads=a.threads, cpu=platform.processor() or platform.machine(),
                 torch=torch.__version__, commit=commit, date=datetime.date.today().isoformat(),

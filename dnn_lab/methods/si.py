@@ -36,7 +36,7 @@ def si_penalty(params, importance, anchor) -> torch.Tensor:
 @register
 class SI(Method):
     "Synaptic Intelligence: a quadratic pull towards the previous task's weights, each weighted by its path integral of the loss."
-    name, actions = 'si', {'si': '#393b79'}
+    name, actions, knob = 'si', {'si': '#393b79'}, 'si_c'
     keeps = ('importance', 'anchor')                                 # Ω and θ̃, one tensor per parameter name
     settings = (
         Setting('si_c', 100.0, 'SI penalty strength c in c * sum_k Omega_k (theta_k - anchor_k)^2 (no 1/2, summed over parameters)',
