@@ -46,7 +46,7 @@ def frozen_copy(net: torch.nn.Module) -> torch.nn.Module:
 @register
 class LwF(Method):
     "Learning without Forgetting: cross-entropy on the new task plus distillation towards the model as it was before the task; no old data."
-    name, actions = 'lwf', {'lwf': '#e377c2'}
+    name, actions, knob = 'lwf', {'lwf': '#e377c2'}, 'lwf_lambda'
     settings = (
         Setting('lwf_lambda', 1.0, "weight of the distillation term (the paper's lambda_o = 1; 0 is finetuning)", '[0, 100]', log=True, scope='incremental'),
         Setting('lwf_temperature', 2.0, 'distillation temperature T (the paper: 2)', '[0.1, 20]', scope='incremental'))
