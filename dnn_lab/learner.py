@@ -6,10 +6,11 @@ Docs: https://dnn-lab.github.io/dnn_lab/learner.html.md"""
 
 # %% ../nbs/10_learner.ipynb #899668ee
 from __future__ import annotations
-import copy, importlib, itertools, os, pkgutil, re
+import copy, importlib, itertools, os, pkgutil, random, re
 from collections import OrderedDict
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+import numpy as np
 import torch
 import torch.nn.functional as F
 from .config import Config, Setting, declare, load_config
@@ -20,18 +21,20 @@ from .gap import gap_report_from_logits
 from .mining import mine_known_from_logits
 from .distill import dnn_objective, choose_kd_head
 from .expansion import expand, train_only, train_mode
+from .errors import LabError, LabImportError, LabValueError, RunFolderError
 
 # %% auto #0
-__all__ = ['METHODS', 'BASE_COLORS', 'Learner', 'S', 'resolve_device', 'as_tensors', 'batches', 'FeatureMemo', 'nbytes', 'Batch',
-           'NonFiniteLoss', 'Method', 'register', 'method_class', 'method_settings', 'action_colors', 'make_learner',
-           'load_builtin_methods', 'Finetune', 'Joint', 'DNN']
+__all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINTABLE', 'METHODS', 'BASE_COLORS', 'Learner', 'S', 'resolve_device', 'as_tensors',
+           'batches', 'FeatureMemo', 'nbytes', 'Batch', 'NonFiniteLoss', 'Method', 'checkpointable', 'encode', 'decode',
+           'register', 'method_class', 'method_settings', 'action_colors', 'make_learner', 'load_builtin_methods',
+           'Finetune', 'Joint', 'DNN']
 
 # %% ../nbs/10_learner.ipynb #750c641e
 def resolve_device(name: str = 'auto') -> torch.device:
     "The device for setting `name`: auto (CUDA when present, else CPU), cpu or cuda."
     if name == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     if name.startswith('cuda') and not torch.cuda.is_available():
-        raise ValueError(f"device '{name}' was asked for but torch sees no CUDA GPU; use device=auto or cpu")
+        raise LabValueError(f"device '{name}' was asked for but torch sees no CUDA GPU; use device=auto or cpu")
     return torch.device(name)
 
 # %% ../nbs/10_learner.ipynb #ccd44aa6
@@ -39,7 +42,7 @@ def as_tensors(data, device) -> tuple[torch.Tensor, torch.Tensor]:
     "Images and labels of `data` as tensors on `device`."
     if isinstance(data, TensorData): return data.x.to(device), data.y.to(device)
     if hasattr(data, 'materialize'): d = data.materialize(); return d.x.to(device), d.y.to(device)
-    xs, ys = zip(*torch.utils.data.DataLoader(data, batch_size=256))
+    xs, ys = zip(*torch.utils.data.DataLoader(data, batch_size=256, generator=torch.Generator()))   # a DataLoader would draw from the global RNG
     return torch.cat(xs).to(device), torch.cat(ys).long().to(device)
 
 def batches(n: int, bs: int, gen: torch.Generator | None, device):
@@ -54,7 +57,7 @@ _TOKENS = itertools.count(1)                                         # unique id
 class FeatureMemo:
     "Trunk features and head logits per (module token, input tensor); LRU-bounded in bytes, shareable between runs."
     def __init__(self, max_mb: float = 512):
-        if not max_mb >= 0: raise ValueError(f"max_mb must be >= 0 (megabytes), got {max_mb}")
+        if not max_mb >= 0: raise LabValueError(f"max_mb must be >= 0 (megabytes), got {max_mb}")
         self.max_bytes, self.d, self.nbytes, self.hits, self.misses = int(max_mb * 2**20), OrderedDict(), 0, 0, 0
     def get(self, key: tuple, x):
         "The value stored for `key` computed on the object `x` itself, or None."
@@ -104,7 +107,8 @@ class Batch:
     n_new: int = 0                             # the first n_new samples are the task's own
 
 # %% ../nbs/10_learner.ipynb #94491d0a
-class NonFiniteLoss(FloatingPointError): pass
+class NonFiniteLoss(LabError, FloatingPointError):
+    "The loss became NaN or infinite: the message says where and what to change."
 
 class Method:
     "The shared loop and its hooks, one task at a time; a method overrides only what differs. Register it with `@register`."
@@ -120,10 +124,11 @@ class Method:
     def __init__(self, cfg: Config, n_classes: int, image_shape, device=None, memo: FeatureMemo | None = None):
         self.cfg, self.n_classes, self.image_shape = cfg, n_classes, tuple(image_shape)
         self.device = torch.device(device) if device is not None else resolve_device(cfg.device)
-        with self.rng(cfg.seed): self.net = build_net(cfg, n_classes, image_shape[0]).to(self.device)
         self.trunk_frozen, self.memo = False, memo if memo is not None else FeatureMemo()
         self.heads_used, self.classes_seen, self.head, self._data = [], set(), 0, []
-        for a in self.keeps: setattr(self, a, self.initial(a))
+        with self.rng(cfg.seed):                                         # the net's and the kept state's initial draws
+            self.net = build_net(cfg, n_classes, image_shape[0]).to(self.device)
+            for a in self.keeps: setattr(self, a, self.initial(a))
 
     def initial(self, attr: str):
         "The value of kept attribute `attr` before any task (default None)."
@@ -132,10 +137,14 @@ class Method:
     # -- randomness and schedules ---------------------------------------------------------------
     @contextmanager
     def rng(self, seed: int):
-        "Run the block with torch's global generators seeded with `seed`, and restore the caller's state afterwards."
+        "Run the block with the global generators (torch, numpy, `random`) seeded with `seed`; the caller's states are restored afterwards."
         devs = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
-        with torch.random.fork_rng(devices=devs):
-            torch.manual_seed(seed); yield
+        np_state, py_state = np.random.get_state(), random.getstate()
+        try:
+            with torch.random.fork_rng(devices=devs):
+                torch.manual_seed(seed); np.random.seed(seed % 2**32); random.seed(seed)
+                yield
+        finally: np.random.set_state(np_state); random.setstate(py_state)
     def gen(self, t: int) -> torch.Generator:
         "The generator of task `t`: batches and augmentation of a task depend only on (seed, t)."
         return torch.Generator().manual_seed(self.cfg.seed * 7919 + t)
@@ -264,6 +273,7 @@ def _learn_task(self: Method, t: int, x, y, on_epoch=None, plan: dict | None = N
         self.after_task(t, x, y, p)
     for h in self.net.heads:
         if any(id(q) in trained for q in h.parameters()): h.token = next(_TOKENS)   # its remembered logits are stale now
+    self.net.zero_grad(set_to_none=True)                             # no gradient is carried to the next task (nor into snapshots)
     self.heads_used.append(p['head']); self.classes_seen |= set(y.unique().tolist())
     return p
 
@@ -292,6 +302,175 @@ def _storage(self: Method) -> dict:
 
 Method.state, Method.load_state, Method.storage = _state, _load_state, _storage
 
+# %% ../nbs/10_learner.ipynb #df6b5948
+CHECKPOINT_FORMAT = 1                                                # the version of the layout below
+_TAG = '__dnn_lab__'
+
+def _class_name(obj) -> str: return f"{type(obj).__module__}.{type(obj).__qualname__}"
+
+CHECKPOINTABLE: dict[str, type] = {}                                 # classes whose objects a checkpoint stores by their attributes
+
+def checkpointable(cls: type) -> type:
+    "Let a checkpoint store objects of `cls` (a plain class, e.g. a sample memory) as their attributes; use as a decorator."
+    CHECKPOINTABLE[f"{cls.__module__}.{cls.__qualname__}"] = cls
+    return cls
+
+def _checkpointable(cls: type) -> bool:
+    "Plain classes of the lab's own modules, and those given to `checkpointable`."
+    return f"{cls.__module__}.{cls.__qualname__}" in CHECKPOINTABLE or (cls.__module__.startswith('dnn_lab.')
+                                                                         and not issubclass(cls, (torch.nn.Module, torch.optim.Optimizer)))
+
+def _object_class(name: str) -> type:
+    "The class a checkpoint names: a registered one, or one of the lab's own modules (never anything else)."
+    if name in CHECKPOINTABLE: return CHECKPOINTABLE[name]
+    mod, _, qual = name.rpartition('.')
+    while mod.startswith('dnn_lab'):
+        try:
+            cls = importlib.import_module(mod)
+            for part in qual.split('.'): cls = getattr(cls, part)
+            if isinstance(cls, type) and _checkpointable(cls): return cls
+            break
+        except (ImportError, AttributeError): mod, _, head = mod.rpartition('.'); qual = f'{head}.{qual}'
+    raise RunFolderError(f"the checkpoint holds an object of class {name}, which is not one of the lab's and was not given to "
+                         f"checkpointable() in this session; import the module that defines it (DNN_LAB_PLUGINS) before resuming")
+
+def _tensor(t: torch.Tensor):
+    "A tensor as stored: compact, on the CPU; wrapped when its device, grad flag or parameter-ness matter."
+    plain = t.detach()
+    if plain.untyped_storage().nbytes() > plain.numel() * plain.element_size(): plain = plain.clone()   # a view: store only its elements
+    plain = plain.cpu()
+    if t.device.type == 'cpu' and not t.requires_grad and not isinstance(t, torch.nn.Parameter): return plain
+    return {_TAG: 'tensor', 'data': plain, 'device': t.device.type, 'requires_grad': t.requires_grad,
+            'parameter': isinstance(t, torch.nn.Parameter)}
+
+def encode(obj, refs: dict | None = None, path: str = 'value', owner: str = 'the method'):
+    "`obj` as values `torch.load(weights_only=True)` reads back; objects whose id is in `refs` become references (see the table above)."
+    refs, enc = refs or {}, lambda v, p: encode(v, refs, p, owner)
+    if isinstance(obj, (torch.Tensor, torch.nn.Module)) and id(obj) in refs: return {_TAG: 'ref', 'ref': list(refs[id(obj)])}
+    if isinstance(obj, np.generic): return {_TAG: 'npscalar', 'dtype': obj.dtype.str, 'value': obj.item()}   # before float: np.float64 is one
+    if obj is None or isinstance(obj, (bool, int, float, str)): return obj
+    if isinstance(obj, torch.Tensor): return _tensor(obj)
+    if isinstance(obj, torch.nn.Module):
+        tokens = [n for n, m in obj.named_modules() if 'token' in m.__dict__]
+        dev = next(itertools.chain(obj.parameters(), obj.buffers()), torch.zeros(())).device.type
+        return {_TAG: 'module', 'class': _class_name(obj), 'path': path, 'state': {k: v.detach().cpu() for k, v in obj.state_dict().items()},
+                'requires_grad': [p.requires_grad for p in obj.parameters()], 'training': [m.training for m in obj.modules()],
+                'tokens': tokens, 'device': dev}
+    if isinstance(obj, list): return [enc(v, f'{path}[{i}]') for i, v in enumerate(obj)]
+    if isinstance(obj, tuple): return {_TAG: 'tuple', 'items': [enc(v, f'{path}[{i}]') for i, v in enumerate(obj)]}
+    if isinstance(obj, (set, frozenset)):
+        return {_TAG: type(obj).__name__, 'items': [enc(v, f'{path}{{}}') for v in sorted(obj, key=repr)]}
+    if isinstance(obj, dict):
+        if all(isinstance(k, str) for k in obj) and _TAG not in obj: return {k: enc(v, f'{path}[{k!r}]') for k, v in obj.items()}
+        return {_TAG: 'dict', 'items': [[enc(k, f'{path} key'), enc(v, f'{path}[{k!r}]')] for k, v in obj.items()]}
+    if isinstance(obj, np.ndarray):
+        if obj.dtype == object: raise TypeError(f"{owner} keeps a numpy array of Python objects in `{path}`, which a checkpoint cannot hold; keep a numeric array or a list")
+        return {_TAG: 'ndarray', 'data': torch.from_numpy(np.ascontiguousarray(obj).copy())}
+    cls = type(obj)
+    if _checkpointable(cls) and hasattr(obj, '__dict__'):              # a plain object of the lab's (a sample memory): its attributes
+        return {_TAG: 'object', 'class': _class_name(obj), 'state': enc(dict(vars(obj)), f'{path}.__dict__')}
+    raise TypeError(f"{owner} keeps a {cls.__name__} in `{path}`, which a checkpoint cannot hold; keep tensors, numbers, strings, "
+                    f"None, lists, tuples, dicts, sets, numpy arrays, nn.Modules or objects of a class given to checkpointable() "
+                    f"there (an optimizer: its state_dict())")
+
+def decode(obj, resolve=None, module=None):
+    "The value `encode` stored: references through `resolve(ref)`, modules through `module(info)`."
+    dec = lambda v: decode(v, resolve, module)
+    if isinstance(obj, list): return [dec(v) for v in obj]
+    if not isinstance(obj, dict): return obj
+    tag = obj.get(_TAG)
+    if tag is None: return {k: dec(v) for k, v in obj.items()}
+    if tag == 'tuple': return tuple(dec(v) for v in obj['items'])
+    if tag in ('set', 'frozenset'): return (set if tag == 'set' else frozenset)(dec(v) for v in obj['items'])
+    if tag == 'dict': return {dec(k): dec(v) for k, v in obj['items']}
+    if tag == 'ndarray': return obj['data'].numpy()
+    if tag == 'npscalar': return np.dtype(obj['dtype']).type(obj['value'])
+    if tag == 'ref':
+        if resolve is None: raise RunFolderError(f"the checkpoint refers to {tuple(obj['ref'])}, and nothing was given to resolve it")
+        return resolve(tuple(obj['ref']))
+    if tag == 'module':
+        if module is None: raise RunFolderError(f"the checkpoint holds a module at '{obj['path']}', and nothing was given to rebuild it")
+        return module(obj)
+    if tag == 'object':
+        cls = _object_class(obj['class'])
+        new = cls.__new__(cls); new.__dict__.update(dec(obj['state']))
+        return new
+    if tag == 'tensor':
+        t = obj['data']
+        if obj['device'] != 'cpu' and resolve is not None: t = t.to(resolve(('device',)))
+        t = torch.nn.Parameter(t, requires_grad=obj['requires_grad']) if obj['parameter'] else t.requires_grad_(obj['requires_grad'])
+        return t
+    raise RunFolderError(f"the checkpoint holds an unknown entry {tag!r}; it was written by a newer dnn_lab: upgrade dnn_lab to resume it")
+
+# %% ../nbs/10_learner.ipynb #616367f7
+def _refs(self: Method, extra: dict | None = None) -> dict:
+    "Objects a checkpoint stores as references: the stream's task tensors and the network's own modules and tensors."
+    refs = dict(extra or {})
+    for k, d in enumerate(self._data): refs.setdefault(id(d), ('train', k // 2, k % 2))
+    for n, m in self.net.named_modules(): refs[id(m)] = ('net_module', n)
+    for n, t in itertools.chain(self.net.named_parameters(), self.net.named_buffers()): refs[id(t)] = ('net_tensor', n)
+    return refs
+
+def _checkpoint(self: Method, refs: dict | None = None) -> dict:
+    "Everything a later task depends on, as plain values (`torch.save`, then `torch.load(weights_only=True)`); `refs` adds references."
+    r, net = _refs(self, refs), self.net
+    keeps = {a: encode(getattr(self, a), r, a, f"method '{self.name}'") for a in self.keeps}
+    return dict(format=CHECKPOINT_FORMAT, method=self.name, keeps=keeps, trunk_frozen=self.trunk_frozen, heads_used=list(self.heads_used),
+                classes_seen=sorted(self.classes_seen), head=self.head,
+                net=dict(n_heads=net.n_heads, state={k: v.detach().cpu() for k, v in net.state_dict().items()},
+                         requires_grad=[p.requires_grad for p in net.parameters()], training=[m.training for m in net.modules()]))
+
+def _restore_module(self: Method, attr: str, state: dict, info: dict) -> torch.nn.Module:
+    "The module kept at `info['path']` of `attr`, with `state` loaded: by default a copy of the network, its trunk or a head of the same class and tensor shapes."
+    layout = {k: tuple(v.shape) for k, v in state.items()}
+    for cand in (self.net, self.net.trunk, *self.net.heads):
+        if _class_name(cand) == info['class'] and {k: tuple(v.shape) for k, v in cand.state_dict().items()} == layout:
+            m = copy.deepcopy(cand); m.load_state_dict(state); return m
+    raise NotImplementedError(f"method '{self.name}' keeps a {info['class']} in `{info['path']}` that is not a copy of its network, trunk or a "
+                              f"head, so a checkpoint cannot rebuild it by itself; give the method a `restore_module(self, attr, state, info)` "
+                              f"that builds that module and loads `state` into it")
+
+def _restore(self: Method, ck: dict, resolve=None, data: list | None = None):
+    "Continue from checkpoint `ck` (from `checkpoint()`); `data`: the train tensors of the tasks done, `resolve(ref)`: other references."
+    if ck.get('format', 0) > CHECKPOINT_FORMAT:
+        raise RunFolderError(f"the checkpoint has format {ck['format']}, newer than this dnn_lab reads ({CHECKPOINT_FORMAT}); upgrade dnn_lab to resume it")
+    if ck.get('method') != self.name: raise RunFolderError(f"the checkpoint is of method '{ck.get('method')}', not '{self.name}'")
+    n = ck['net']
+    while self.net.n_heads < n['n_heads']: self.net.add_head(0)
+    self.net.load_state_dict(n['state'])
+    for p, g in zip(self.net.parameters(), n['requires_grad']): p.requires_grad_(g)
+    for m, tr in zip(self.net.modules(), n['training']): m.training = tr
+    self.trunk_frozen, self.head = ck['trunk_frozen'], ck['head']
+    self.heads_used, self.classes_seen, self._data = list(ck['heads_used']), set(ck['classes_seen']), list(data or [])
+    for m in self.net.modules(): m.__dict__.pop('token', None)
+    if self.trunk_frozen: self.net.trunk.token = next(_TOKENS)       # new tokens: nothing remembered in this process applies
+    for h in self.net.heads: h.token = next(_TOKENS)
+    named = dict(itertools.chain(self.net.named_parameters(), self.net.named_buffers()))
+    mods = dict(self.net.named_modules())
+    def res(ref):
+        if ref[0] == 'device': return self.device
+        if ref[0] == 'net_tensor': return named[ref[1]]
+        if ref[0] == 'net_module': return mods[ref[1]]
+        if ref[0] == 'train' and ref[1] * 2 + ref[2] < len(self._data): return self._data[ref[1] * 2 + ref[2]]
+        if resolve is None: raise RunFolderError(f"the checkpoint refers to {ref} of the stream; give resolve= to find it")
+        return resolve(ref)
+    for a in self.keeps:
+        if a not in ck['keeps']:
+            raise RunFolderError(f"the checkpoint of method '{self.name}' has no kept '{a}'; it was written by another version of the method: start the run again")
+        def module(info, a=a):
+            m = self.restore_module(a, info['state'], info)
+            m.to('cpu' if info['device'] == 'cpu' else self.device)
+            for p, g in zip(m.parameters(), info['requires_grad']): p.requires_grad_(g)
+            for sub, tr in zip(m.modules(), info['training']): sub.training = tr
+            for sub in m.modules(): sub.__dict__.pop('token', None)
+            subs = dict(m.named_modules())
+            for name in info['tokens']: subs[name].token = next(_TOKENS)
+            return m
+        setattr(self, a, decode(ck['keeps'][a], res, module))
+    return self
+
+Method.checkpoint, Method.restore, Method.restore_module = _checkpoint, _restore, _restore_module
+
 # %% ../nbs/10_learner.ipynb #121f4519
 METHODS: dict[str, type] = {}
 BASE_COLORS = {'base': '#7f7f7f'}
@@ -300,13 +479,13 @@ def register(cls: type) -> type:
     "Register method class `cls` (use as a decorator); checks its declaration."
     n = cls.__dict__.get('name')
     if not isinstance(n, str) or not re.fullmatch(r'[a-z][a-z0-9_]*', n):
-        raise ValueError(f"{cls.__name__}: a method needs its own `name`, lower_case_with_underscores (got {n!r})")
+        raise LabValueError(f"{cls.__name__}: a method needs its own `name`, lower_case_with_underscores (got {n!r})")
     if not issubclass(cls, Method): raise TypeError(f"{cls.__name__} must subclass dnn_lab.learner.Method")
     d = cls.__dict__.get('description') or (cls.__doc__ or '').strip()
-    if not d or '\n' in d: raise ValueError(f"method {n!r}: give a one-line `description` (it is listed by `dnn-lab methods`)")
-    if not set(cls.old_data) <= set(cls.keeps): raise ValueError(f"method {n!r}: old_data {cls.old_data} must be a part of keeps {cls.keeps}")
+    if not d or '\n' in d: raise LabValueError(f"method {n!r}: give a one-line `description` (it is listed by `dnn-lab methods`)")
+    if not set(cls.old_data) <= set(cls.keeps): raise LabValueError(f"method {n!r}: old_data {cls.old_data} must be a part of keeps {cls.keeps}")
     bad = [a for a, c in cls.actions.items() if not re.fullmatch(r'#[0-9a-fA-F]{6}', str(c))]
-    if bad: raise ValueError(f"method {n!r}: action colours must be '#rrggbb', not {[cls.actions[a] for a in bad]}")
+    if bad: raise LabValueError(f"method {n!r}: action colours must be '#rrggbb', not {[cls.actions[a] for a in bad]}")
     cls.description = d
     cls.settings = declare(n, cls.__dict__.get('settings', ()), about=d, builtin=cls.__module__.startswith('dnn_lab.'))
     METHODS[n] = cls
@@ -318,7 +497,7 @@ def method_class(name: str) -> type:
     if name not in METHODS:
         import difflib
         close = difflib.get_close_matches(name, list(METHODS), n=2, cutoff=0.6)
-        raise ValueError(f"unknown method {name!r}{'; did you mean ' + ' or '.join(map(repr, close)) + '?' if close else ''}; "
+        raise LabValueError(f"unknown method {name!r}{'; did you mean ' + ' or '.join(map(repr, close)) + '?' if close else ''}; "
                          f"choose one of {', '.join(METHODS)} (`dnn-lab methods` lists them)")
     return METHODS[name]
 
@@ -353,7 +532,7 @@ def load_builtin_methods():
         importlib.import_module(f'dnn_lab.methods.{m.name}')
     for mod in filter(None, (p.strip() for p in os.environ.get('DNN_LAB_PLUGINS', '').split(','))):
         try: importlib.import_module(mod)
-        except ImportError as e: raise ImportError(f"DNN_LAB_PLUGINS names module {mod!r}, which cannot be imported ({e}); fix the name or the module's path") from e
+        except ImportError as e: raise LabImportError(f"DNN_LAB_PLUGINS names module {mod!r}, which cannot be imported ({e}); fix the name or the module's path") from e
 
 # %% ../nbs/10_learner.ipynb #529ac02d
 @register

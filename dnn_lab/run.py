@@ -6,24 +6,29 @@ Docs: https://dnn-lab.github.io/dnn_lab/run.html.md"""
 
 # %% ../nbs/11_run.ipynb #1e43f19e
 from __future__ import annotations
-import configparser, csv, io, json, os, time, uuid
+import configparser, csv, io, json, os, pickle, time, uuid, warnings
 from collections import OrderedDict
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass, field, asdict, fields
 from pathlib import Path
 import numpy as np
 import torch
-from .config import Config, load_config, SETTINGS, SECTIONS, sections, format_value
+from .config import Config, load_config, read_ini, SETTINGS, SECTIONS, STREAM_PRESETS, sections, format_value
 from .data import TaskStream, TensorData
 from .heads import n_params, size_mb
 from .backbone import build_net
-from .learner import make_learner, method_class, method_settings, as_tensors, FeatureMemo
+from .learner import make_learner, method_class, method_settings, as_tensors, FeatureMemo, encode, decode
 from .metrics import summary_metrics, inference_ms
+from .errors import LabError, LabFileExistsError, LabFileNotFoundError, LabTypeError, LabValueError, RunFolderError, writing
 
 # %% auto #0
-__all__ = ['CORE', 'FILES', 'RunResult', 'finish_metrics', 'run_settings', 'stream_key', 'RunCache', 'evaluate', 'run_sequence',
-           'config_ini', 'check_run_folder']
+__all__ = ['FORMAT', 'CORE', 'FILES', 'VIEWS', 'CHECKPOINT', 'RunResult', 'finish_metrics', 'run_settings', 'stream_key',
+           'stream_fingerprint', 'stream_difference', 'RunCache', 'evaluate', 'check_stream_settings', 'run_sequence',
+           'config_ini', 'check_run_folder', 'read_torch_file', 'read_run_json', 'repair_run_folder',
+           'write_checkpoint', 'read_checkpoint', 'check_resume_settings', 'check_resume', 'run_info']
 
 # %% ../nbs/11_run.ipynb #2612d974
+FORMAT = 1                                 # the run folder's layout (run.json and checkpoint.pt); a newer one is refused by name
+
 @dataclass
 class RunResult:
     "Everything a run produced: accuracy matrix, decisions, timings, metrics, config and the final model."
@@ -36,11 +41,13 @@ class RunResult:
     decisions: list                        # per task: task, action, head and what the method records (DNN: gap_acc, known_frac, threshold)
     timings: list                          # seconds of training per task
     metrics: dict = field(default_factory=dict)
-    status: str = 'complete'               # or 'interrupted'
+    status: str = 'complete'               # or 'running' (being written, or stopped hard), 'interrupted' (Ctrl-C)
     uses_old_data: bool = False
     model_state: dict | None = None
     model_meta: dict = field(default_factory=dict)
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    stream_spec: str | None = None         # how the stream was named (`load_stream` spec), so `dnn-lab run --resume` can rebuild it
+    format: int = FORMAT
 
     @property
     def n_tasks(self) -> int: return len(self.task_names)
@@ -81,12 +88,25 @@ def stream_key(stream: TaskStream) -> tuple:
         sums.append(round(float(d.x[:32].double().sum()), 6) if isinstance(d, TensorData) else len(d))
     return (stream.name, len(stream), stream.n_classes, tuple(stream.image_shape), tuple(sums))
 
+def stream_fingerprint(stream: TaskStream) -> dict:
+    "What a run folder records of its stream, so that it is never resumed on another: name, sizes, task names, image checksums."
+    name, n, c, shape, sums = stream_key(stream)
+    return dict(name=name, tasks=n, n_classes=c, image_shape=list(shape), task_names=[t.name for t in stream], checksums=list(sums))
+
+def stream_difference(then: dict, now: dict) -> str | None:
+    "How the stream of fingerprint `now` differs from `then`, in words, or None."
+    for k, what in (('name', 'its name'), ('tasks', 'its number of tasks'), ('n_classes', 'its number of classes'),
+                    ('image_shape', 'its image shape'), ('task_names', 'its task names')):
+        if then.get(k) != now.get(k): return f"{what} is {then.get(k)!r} in the folder, {now.get(k)!r} now"
+    for i, (a, b) in enumerate(zip(then['checksums'], now['checksums'])):
+        if a != b: return f"the images of task {i} differ (checksum {a} in the folder, {b} now)"
+
 class RunCache:
     """Snapshots of learners after each task, keyed by method, stream, training settings and decisions; LRU-bounded.
     Also shared by the runs that use it: a `FeatureMemo` of trunk features, head logits and the stream's tensors on
     the run's device, so a rerun recomputes none of them for what it restores."""
     def __init__(self, max_items: int = 64, memo_mb: float = 512):
-        if max_items < 1: raise ValueError(f"max_items must be at least 1, got {max_items}")
+        if max_items < 1: raise LabValueError(f"max_items must be at least 1, got {max_items}")
         self.max_items, self.d, self.hits, self.misses = max_items, OrderedDict(), 0, 0
         self.memo, self.init_rows = FeatureMemo(memo_mb), OrderedDict()
     def key(self, method, stream, cfg: Config, actions) -> tuple:
@@ -130,25 +150,57 @@ def evaluate(learner, tests) -> np.ndarray:
 def _emit(callbacks, event, **info):
     for cb in callbacks: cb(event, **info)
 
-def run_sequence(stream: TaskStream, method: str = 'dnn', seed: int = 0, *, cfg: Config | None = None, out=None,
-                 cache: RunCache | None = None, callbacks=(), device=None, keep_model: bool = True, **overrides) -> RunResult:
-    "Train `method` on every task of `stream` in order, testing on all tasks after each; settings.ini keys as `overrides`."
-    if not isinstance(stream, TaskStream): raise TypeError(f"stream must be a TaskStream (e.g. TaskStream.from_tensors(...) or make_stream()), got {type(stream).__name__}")
+def check_stream_settings(stream: TaskStream, cfg: Config, overrides: dict):
+    "Refuse stream settings passed with a stream they contradict: a run takes classes and images from the stream it is given."
+    if 'n_classes' in overrides and cfg.n_classes != stream.n_classes:
+        raise LabValueError(f"n_classes={cfg.n_classes} disagrees with the stream '{stream.name}', which has {stream.n_classes} classes; a run takes "
+                            f"its classes from the stream it is given: drop n_classes= (the setting only sizes the embedded stream: make_stream, stream_from_config)")
+    if 'image_size' in overrides and tuple(stream.image_shape[1:]) != (cfg.image_size, cfg.image_size):
+        raise LabValueError(f"image_size={cfg.image_size} disagrees with the stream '{stream.name}', whose images are {tuple(stream.image_shape)}; "
+                            f"drop image_size= (the setting only sizes the embedded stream and the images of datasets on disk as they are loaded)")
+    if 'stream' in overrides and stream.name in STREAM_PRESETS and cfg.stream != stream.name:
+        raise LabValueError(f"stream={cfg.stream!r} disagrees with the stream given, '{stream.name}'; drop stream= or pass the stream you mean")
+
+def run_sequence(stream: TaskStream, method: str = 'dnn', seed: int = 0, *, cfg: Config | None = None, out=None, resume=None,
+                 cache: RunCache | None = None, callbacks=(), device=None, keep_model: bool = True, stream_spec: str | None = None,
+                 **overrides) -> RunResult:
+    "Train `method` on every task of `stream` in order, testing on all tasks after each; settings.ini keys as `overrides`; `resume` a stopped run's folder."
+    if not isinstance(stream, TaskStream): raise LabTypeError(f"stream must be a TaskStream (e.g. TaskStream.from_tensors(...) or make_stream()), got {type(stream).__name__}")
     method_class(method)                                           # an unknown method fails here, by name
     cfg = (cfg or load_config()).replace(seed=seed, **overrides)
+    check_stream_settings(stream, cfg, overrides)
+    ck = None
+    if resume is not None:
+        if out is not None and Path(out).resolve() != Path(resume).resolve():
+            raise LabValueError(f"resume= continues the run in its own folder '{resume}'; drop out= (or give the same folder)")
+        out, ck = Path(resume), read_checkpoint(resume)
+        check_resume(ck, method, stream, cfg, resume)
     learner = make_learner(method, cfg, stream.n_classes, stream.image_shape, device, memo=cache.memo if cache is not None else None)
     dev = learner.device
     load = cache.tensors if cache is not None else as_tensors
     tests = [load(t.test, dev) for t in stream]
-    init = (cache.init_row(cache.key(method, stream, cfg, []), lambda: evaluate(learner, tests)) if cache is not None
-            else evaluate(learner, tests))
-    res = RunResult(method, stream.name, [t.name for t in stream], cfg.to_dict(), np.zeros((0, len(stream))),
-                    init, [], [], uses_old_data=learner.uses_old_data,
-                    model_meta=dict(n_classes=stream.n_classes, image_shape=list(stream.image_shape)))
-    if out is not None: check_run_folder(out, res.run_id)          # before any training, not after
-    actions = []
+    meta = dict(n_classes=stream.n_classes, image_shape=list(stream.image_shape))
+    if ck is None:
+        init = (cache.init_row(cache.key(method, stream, cfg, []), lambda: evaluate(learner, tests)) if cache is not None
+                else evaluate(learner, tests))
+        res = RunResult(method, stream.name, [t.name for t in stream], cfg.to_dict(), np.zeros((0, len(stream))), init, [], [],
+                        uses_old_data=learner.uses_old_data, model_meta=meta, stream_spec=stream_spec)
+        if out is not None: check_run_folder(out, res.run_id)      # before any training, not after
+    else:
+        res = RunResult(method, stream.name, [t.name for t in stream], cfg.to_dict(), ck['acc_matrix'], ck['acc_init'], ck['decisions'],
+                        ck['timings'], uses_old_data=learner.uses_old_data, model_meta=meta, run_id=ck['run_id'],
+                        stream_spec=stream_spec or ck.get('stream_spec'))
+        done = len(res.acc_matrix)
+        data = [v for k in range(done) for v in load(stream[k].train, dev)]
+        def resolve(ref):
+            split, j, i = ref
+            return (tests[j] if split == 'test' else load(stream[j].train, dev))[i]
+        learner.restore(ck['learner'], resolve, data)
+        _emit(callbacks, 'resumed', t=done, n_tasks=len(stream), folder=str(out))
+    actions = [(d['action'], d['head']) for d in res.decisions]
     try:
-        for t, task in enumerate(stream):
+        for t in range(len(res.acc_matrix), len(stream)):
+            task = stream[t]
             x, y = load(task.train, dev)
             _emit(callbacks, 'task_start', t=t, n_tasks=len(stream), name=task.name)
             plan = learner.plan(t, x, y)
@@ -172,13 +224,17 @@ def run_sequence(stream: TaskStream, method: str = 'dnn', seed: int = 0, *, cfg:
             res.decisions.append({k: plan.get(k) for k in ('task', 'action', 'head', *learner.records)})
             res.timings.append(round(secs, 4))
             _emit(callbacks, 'task_end', t=t, record=res.decisions[-1], row=row, seconds=secs, cached=cached)
-            if out is not None and t < len(stream) - 1: _finish(res, learner, tests, keep_model, 'running').save(out)
+            if out is not None and t < len(stream) - 1:
+                write_checkpoint(out, res, learner, cfg, stream, tests)        # first what resuming needs, then what people read
+                _finish(res, learner, tests, keep_model, 'running').save(out, plots=False, check=False)
     except KeyboardInterrupt:
         _finish(res, learner, tests, keep_model, 'interrupted')
-        if out is not None: res.save(out)
+        if out is not None: res.save(out, check=False)
         raise
     _finish(res, learner, tests, keep_model, 'complete')
-    if out is not None: res.save(out)
+    if out is not None:
+        res.save(out, check=False)
+        (Path(out)/CHECKPOINT).unlink(missing_ok=True)                  # a complete run has nothing left to resume
     return res
 
 def _finish(res, learner, tests, keep_model, status):
@@ -192,10 +248,25 @@ def _finish(res, learner, tests, keep_model, status):
     return res
 
 # %% ../nbs/11_run.ipynb #d88923aa
+def _fsync_dir(path: Path):
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try: os.fsync(fd)
+        finally: os.close(fd)
+    except OSError: pass                                             # not every file system lets a folder be synced
+
 def _atomic_write(path: Path, data: bytes | str):
+    "Write `data` to `path` all or nothing: a temporary file, flushed to disk, then renamed over `path`."
     tmp = path.with_name(path.name + '.tmp')
-    tmp.write_bytes(data if isinstance(data, bytes) else data.encode())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, 'wb') as f:
+            f.write(data if isinstance(data, bytes) else data.encode())
+            f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)                                  # a half-written temporary file is never left behind
+        raise
+    _fsync_dir(path.parent)
 
 def _csv(rows, header) -> str:
     buf = io.StringIO(); w = csv.writer(buf); w.writerow(header); w.writerows(rows); return buf.getvalue()
@@ -210,37 +281,49 @@ def config_ini(config: dict) -> str:
 # %% ../nbs/11_run.ipynb #566dc953
 FILES = ('run.json', 'metrics.json', 'config.ini', 'accuracy_matrix.csv', 'decisions.csv', 'timings.csv', 'model.pt',
          'acc_matrix.png', 'acc_curves.png', 'decisions.png')
+VIEWS = ('metrics.json', 'config.ini', 'accuracy_matrix.csv', 'decisions.csv', 'timings.csv')   # what run.json holds, for people to read
+CHECKPOINT = 'checkpoint.pt'                                        # what resuming needs; there while a run is unfinished
 
 def check_run_folder(path, run_id: str, overwrite: bool = False):
     "Refuse a folder that holds anything but run `run_id` (another run only with `overwrite`)."
     path = Path(path)
+    if path.exists() and not path.is_dir(): raise LabFileExistsError(f"'{path}' is a file, not a folder; give the run a folder of its own")
     if not (path.exists() and any(path.iterdir())): return
     meta = path/'run.json'
     if not meta.exists():
-        raise FileExistsError(f"'{path}' exists and is not a dnn_lab run folder; choose an empty or new folder so nothing there is overwritten")
-    other = json.loads(meta.read_text()).get('run_id')
+        if (path/CHECKPOINT).exists() and not overwrite:
+            raise LabFileExistsError(f"'{path}' holds an unfinished run (checkpoint.pt): resume it (resume= in Python, --resume on the command line) or choose another folder")
+        raise LabFileExistsError(f"'{path}' exists and is not a dnn_lab run folder; choose an empty or new folder so nothing there is overwritten")
+    try: other = json.loads(meta.read_text()).get('run_id')
+    except (ValueError, AttributeError): other = 'unreadable run.json'
     if other != run_id and not overwrite:
-        raise FileExistsError(f"'{path}' holds another run ({other}); choose a new folder (e.g. another --out) or pass overwrite=True")
+        raise LabFileExistsError(f"'{path}' holds another run ({other}); choose a new folder (e.g. another --out) or pass overwrite=True")
 
-def _save(self: RunResult, path, overwrite: bool = False, plots: bool = True) -> Path:
-    "Write the run folder at `path` (see `FILES`)."
+def _write_views(res: RunResult, path: Path, plots: bool = True) -> list:
+    "Write the files people read (everything run.json holds, as JSON, INI and CSV, and the plots); their names."
+    _atomic_write(path/'metrics.json', json.dumps(res.metrics, indent=1, default=float))
+    _atomic_write(path/'config.ini', config_ini(res.config))
+    rows = [['before'] + [f'{v:.4f}' for v in res.acc_init]] + [[f'after {i}'] + [f'{v:.4f}' for v in r] for i, r in enumerate(res.acc_matrix)]
+    _atomic_write(path/'accuracy_matrix.csv', _csv(rows, ['row'] + res.task_names))
+    keys = list(dict.fromkeys(k for d in res.decisions for k in d))          # task, action, head, then what the method records
+    _atomic_write(path/'decisions.csv', _csv([[d.get(k) for k in keys] for d in res.decisions], keys))
+    _atomic_write(path/'timings.csv', _csv([[i, s] for i, s in enumerate(res.timings)], ['task', 'seconds']))
+    if plots and len(res.acc_matrix): _save_plots(res, path)
+    return list(VIEWS)
+
+def _save(self: RunResult, path, overwrite: bool = False, plots: bool = True, check: bool = True) -> Path:
+    "Write the run folder at `path` (see `FILES`); run.json last, listing the files written with it."
     path = Path(path)
-    check_run_folder(path, self.run_id, overwrite)
-    path.mkdir(parents=True, exist_ok=True)
-    T = self.n_tasks
-    meta = {k: v for k, v in asdict(self).items() if k not in ('acc_matrix', 'acc_init', 'model_state')}
-    meta.update(acc_matrix=self.acc_matrix.tolist(), acc_init=self.acc_init.tolist())
-    _atomic_write(path/'run.json', json.dumps(meta, indent=1, default=float))
-    _atomic_write(path/'metrics.json', json.dumps(self.metrics, indent=1, default=float))
-    _atomic_write(path/'config.ini', config_ini(self.config))
-    rows = [['before'] + [f'{v:.4f}' for v in self.acc_init]] + [[f'after {i}'] + [f'{v:.4f}' for v in r] for i, r in enumerate(self.acc_matrix)]
-    _atomic_write(path/'accuracy_matrix.csv', _csv(rows, ['row'] + self.task_names))
-    keys = list(dict.fromkeys(k for d in self.decisions for k in d))          # task, action, head, then what the method records
-    _atomic_write(path/'decisions.csv', _csv([[d.get(k) for k in keys] for d in self.decisions], keys))
-    _atomic_write(path/'timings.csv', _csv([[i, s] for i, s in enumerate(self.timings)], ['task', 'seconds']))
-    if self.model_state is not None:
-        buf = io.BytesIO(); torch.save(dict(state_dict=self.model_state, meta=self.model_meta), buf); _atomic_write(path/'model.pt', buf.getvalue())
-    if plots and len(self.acc_matrix): _save_plots(self, path)
+    if check: check_run_folder(path, self.run_id, overwrite)
+    with writing(path):
+        path.mkdir(parents=True, exist_ok=True)
+        files = _write_views(self, path, plots)
+        if self.model_state is not None:
+            buf = io.BytesIO(); torch.save(dict(state_dict=self.model_state, meta=self.model_meta), buf); _atomic_write(path/'model.pt', buf.getvalue())
+            files.append('model.pt')
+        meta = {k: v for k, v in asdict(self).items() if k not in ('acc_matrix', 'acc_init', 'model_state')}
+        meta.update(acc_matrix=self.acc_matrix.tolist(), acc_init=self.acc_init.tolist(), files=files)
+        _atomic_write(path/'run.json', json.dumps(meta, indent=1, default=float))
     return path
 
 def _save_plots(res, path):
@@ -255,24 +338,185 @@ def _save_plots(res, path):
         buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=90, bbox_inches='tight'); plt.close(fig)
         _atomic_write(path/name, buf.getvalue())
 
-@classmethod
-def _load(cls, path) -> RunResult:
-    "Read a run folder written by `RunResult.save`."
+# %% ../nbs/11_run.ipynb #007d969a
+def _resume_hint(path: Path) -> str:
+    return (f"resume the run from its checkpoint.pt (run_sequence(..., resume='{path}') or `dnn-lab run --resume {path}`)"
+            if (path/CHECKPOINT).exists() else "rerun it (nothing in the folder was changed)")
+
+def read_torch_file(p: Path, fix: str):
+    "The contents of `p` read with `torch.load(weights_only=True)`; a corrupt file or one holding pickled code is a `RunFolderError` saying `fix`."
+    if not p.exists(): raise RunFolderError(f"'{p}' is missing; {fix}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            return torch.load(p, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as e:
+        if 'global' in str(e).lower():
+            raise RunFolderError(f"'{p}' holds pickled Python code (objects other than tensors and plain values), which dnn_lab never writes "
+                                 f"and refuses to load: the file was replaced or tampered with. Delete it and {fix}; do not load it with "
+                                 f"torch.load(weights_only=False) unless you trust where it came from") from None
+        raise RunFolderError(f"'{p}' is corrupt or truncated ({type(e).__name__}: {str(e).splitlines()[0][:120]}); {fix}") from None
+    except Exception as e:                                           # torch reports damaged files as RuntimeError, EOFError, KeyError, ...
+        raise RunFolderError(f"'{p}' is corrupt or truncated ({type(e).__name__}: {(str(e).splitlines() or [''])[0][:120]}); {fix}") from None
+
+def _check_format(p: Path, fmt):
+    if not isinstance(fmt, int) or fmt > FORMAT:
+        raise RunFolderError(f"'{p}' was written by a newer dnn_lab (run folder format {fmt}; this one reads format {FORMAT} and older); "
+                             f"upgrade dnn_lab (pip install -U dnn-lab) to read it")
+
+_NEEDED = ('method', 'stream', 'task_names', 'config', 'acc_matrix', 'acc_init', 'decisions', 'timings')
+
+def read_run_json(path) -> dict:
+    "The run record of folder `path`, checked: a missing, corrupt, incomplete or newer run.json is a `RunFolderError` saying what to do."
     path = Path(path)
-    if not (path/'run.json').exists(): raise FileNotFoundError(f"'{path}' is not a dnn_lab run folder (no run.json); give the folder `res.save` or `dnn-lab run --out` wrote")
-    meta = json.loads((path/'run.json').read_text())
-    meta['acc_matrix'] = np.array(meta['acc_matrix'], dtype=float).reshape(-1, len(meta['task_names']))
-    meta['acc_init'] = np.array(meta['acc_init'], dtype=float)
+    if not path.is_dir(): raise LabFileNotFoundError(f"run folder '{path}' does not exist; give a folder that `res.save` or `dnn-lab run --out` wrote")
+    p = path/'run.json'
+    if not p.exists():
+        if (path/CHECKPOINT).exists():
+            raise RunFolderError(f"'{p}' is missing, but the folder holds a checkpoint.pt: the run stopped before writing its record; {_resume_hint(path)}")
+        raise LabFileNotFoundError(f"'{path}' is not a dnn_lab run folder (no run.json); give a folder that `res.save` or `dnn-lab run --out` wrote")
+    try:
+        meta = json.loads(p.read_text())
+        if not isinstance(meta, dict): raise ValueError('it is not a JSON object')
+        _check_format(p, meta.get('format', 1))
+        missing = [k for k in _NEEDED if k not in meta]
+        if missing: raise ValueError(f"it lacks {missing}")
+        meta['acc_matrix'] = np.array(meta['acc_matrix'], dtype=float).reshape(-1, len(meta['task_names']))
+        meta['acc_init'] = np.array(meta['acc_init'], dtype=float).reshape(len(meta['task_names']))
+        if not (isinstance(meta['decisions'], list) and all(isinstance(d, dict) for d in meta['decisions'])): raise ValueError('its decisions are not a list of records')
+        if not len(meta['decisions']) == len(meta['timings']) == len(meta['acc_matrix']): raise ValueError('its rows, decisions and timings disagree in number')
+    except RunFolderError: raise
+    except (ValueError, TypeError, UnicodeDecodeError) as e:
+        raise RunFolderError(f"'{p}' is corrupt ({str(e)[:160]}); it is the run's record and the folder's other files cannot replace it: "
+                             f"{_resume_hint(path)}") from None
+    return meta
+
+def _check_view(path: Path, name: str, meta: dict):
+    "Check the file `name` that repeats part of run.json: it exists, parses, and (once the run is finished) has the right number of rows."
+    p, fix = path/name, f"it only repeats what run.json holds: rewrite it with dnn_lab.run.repair_run_folder('{path}')"
+    if not p.exists(): raise RunFolderError(f"'{p}' is missing; {fix}")
+    try:
+        text = p.read_text()
+        if name.endswith('.json'):
+            if not isinstance(json.loads(text), dict): raise ValueError('not a JSON object')
+            return
+        if name.endswith('.ini'):
+            configparser.ConfigParser().read_string(text); return
+        rows = list(csv.reader(io.StringIO(text)))
+        want = {'accuracy_matrix.csv': len(meta['acc_matrix']) + 2, 'decisions.csv': len(meta['decisions']) + 1, 'timings.csv': len(meta['timings']) + 1}[name]
+        if not rows or not rows[0]: raise ValueError('no header line')
+        numeric = {'accuracy_matrix.csv': slice(1, None), 'timings.csv': slice(0, None)}.get(name)
+        for r in rows[1:]:
+            if numeric is not None: [float(v) for v in r[numeric]]
+            if len(r) != len(rows[0]): raise ValueError(f"a line has {len(r)} fields, the header {len(rows[0])}")
+        if meta.get('status') != 'running' and len(rows) != want: raise ValueError(f"{len(rows)} lines where run.json gives {want}")
+    except (ValueError, UnicodeDecodeError, csv.Error, configparser.Error) as e:
+        raise RunFolderError(f"'{p}' is corrupt ({str(e).splitlines()[0][:120]}); {fix}") from None
+
+@classmethod
+def _load(cls, path, model: bool = True) -> RunResult:
+    "Read and check a run folder written by `RunResult.save`; `model=False` leaves the network out (model.pt is not read)."
+    path = Path(path)
+    meta = read_run_json(path)
+    files = meta.pop('files', None) or [f for f in (*VIEWS, 'model.pt') if (path/f).exists()]
+    for name in files:
+        if name in VIEWS: _check_view(path, name, meta)
     meta['model_state'] = None
-    if (path/'model.pt').exists(): meta['model_state'] = torch.load(path/'model.pt', weights_only=True)['state_dict']
-    return cls(**meta)
+    if model and 'model.pt' in files:
+        m = read_torch_file(path/'model.pt', f"it holds the run's final network, which nothing else in the folder keeps: rerun the run to get it back "
+                                             f"(RunResult.load('{path}', model=False) reads the rest)")
+        if not (isinstance(m, dict) and isinstance(m.get('state_dict'), dict)): raise RunFolderError(f"'{path/'model.pt'}' is not a dnn_lab model file (no state_dict); rerun the run to get the network back")
+        meta['model_state'] = m['state_dict']
+    return cls(**{f.name: meta[f.name] for f in fields(cls) if f.name in meta})
+
+def repair_run_folder(path) -> Path:
+    "Rewrite the files of run folder `path` that repeat run.json (metrics.json, config.ini, the CSV files, the plots) from its run.json."
+    path = Path(path)
+    meta = read_run_json(path)
+    meta.pop('files', None)
+    res = RunResult(**{f.name: meta[f.name] for f in fields(RunResult) if f.name in meta})
+    with writing(path): _write_views(res, path, plots=res.status != 'running')
+    return path
 
 def _model(self: RunResult):
     "The final network of the run, rebuilt from its config and checkpoint."
-    if self.model_state is None: raise ValueError("this run kept no model (keep_model=False); rerun it to get the network")
+    if self.model_state is None: raise LabValueError("this run kept no model (keep_model=False, or loaded with model=False); rerun it to get the network")
     net = build_net(self.cfg, self.model_meta['n_classes'], self.model_meta['image_shape'][0])
     for _ in range(self.model_meta['n_heads'] - 1): net.add_head(0)
     net.load_state_dict(self.model_state)
     return net.eval()
 
 RunResult.save, RunResult.load, RunResult.model = _save, _load, _model
+
+# %% ../nbs/11_run.ipynb #c5511270
+def write_checkpoint(path, res: RunResult, learner, cfg: Config, stream: TaskStream, tests):
+    "Write checkpoint.pt into run folder `path`: all that resuming after the tasks of `res` needs, in one file written atomically."
+    refs = {id(v): ('test', j, i) for j, xy in enumerate(tests) for i, v in enumerate(xy)}
+    ck = dict(format=FORMAT, kind='dnn_lab checkpoint', run_id=res.run_id, method=res.method, stream=stream_fingerprint(stream),
+              stream_spec=res.stream_spec, config=encode(cfg.to_dict()), acc_init=torch.from_numpy(np.array(res.acc_init, dtype=np.float64)),
+              acc_matrix=torch.from_numpy(np.array(res.acc_matrix, dtype=np.float64)), decisions=encode(res.decisions),
+              timings=[float(s) for s in res.timings], learner=learner.checkpoint(refs))
+    buf = io.BytesIO(); torch.save(ck, buf)
+    with writing(path): Path(path).mkdir(parents=True, exist_ok=True); _atomic_write(Path(path)/CHECKPOINT, buf.getvalue())
+
+def read_checkpoint(path) -> dict:
+    "The checkpoint of the unfinished run in folder `path`, checked; a complete run, a missing or damaged checkpoint is a `RunFolderError` saying what to do."
+    path = Path(path)
+    if not path.is_dir(): raise LabFileNotFoundError(f"run folder '{path}' does not exist; give the folder of a stopped run (the --out of `dnn-lab run`, or out= of run_sequence)")
+    if _status(path) == 'complete':                                  # a damaged run.json: the checkpoint may still be fine
+        raise RunFolderError(f"'{path}' holds a complete run: there is nothing to resume. Read it with RunResult.load('{path}'), "
+                             f"or start a new run in another folder")
+    if not (path/CHECKPOINT).exists():
+        why = ("it is not a dnn_lab run folder" if not (path/'run.json').exists() else
+               "the run stopped before it finished its first task, or was written by a dnn_lab without checkpoints")
+        raise RunFolderError(f"'{path}' has no checkpoint.pt, so there is nothing to resume from ({why}); start the run again in a new folder")
+    fix = f"the run cannot be resumed from it: start the run again in a new folder"
+    ck = read_torch_file(path/CHECKPOINT, fix)
+    if not (isinstance(ck, dict) and ck.get('kind') == 'dnn_lab checkpoint'):
+        raise RunFolderError(f"'{path/CHECKPOINT}' is not a dnn_lab checkpoint; {fix}")
+    _check_format(path/CHECKPOINT, ck.get('format'))
+    try:
+        out = {k: decode(v) if k in ('config', 'decisions') else v for k, v in ck.items()}
+        out['acc_matrix'], out['acc_init'] = out['acc_matrix'].double().numpy().reshape(-1, out['stream']['tasks']), out['acc_init'].double().numpy()
+        out['timings'] = list(out['timings'])
+        if not len(out['decisions']) == len(out['timings']) == len(out['acc_matrix']): raise ValueError('its rows, decisions and timings disagree')
+    except (KeyError, ValueError, TypeError, AttributeError, RuntimeError) as e:
+        raise RunFolderError(f"'{path/CHECKPOINT}' is damaged ({type(e).__name__}: {e}); {fix}") from None
+    return out
+
+def check_resume_settings(config: dict, method: str, cfg: Config, path):
+    "Refuse to resume a run of `config` (the folder's) with settings `cfg` that change it, naming the first setting that differs."
+    for s in run_settings(method):
+        if s.key == 'device': continue                               # the same run may continue on another device
+        then, now = config.get(s.key, '(not set)'), getattr(cfg, s.key)
+        if isinstance(then, list): then = tuple(then)
+        if then != now:
+            fmt = lambda v: format_value(v) if v != '(not set)' else v
+            raise RunFolderError(f"setting '{s.key}' is {fmt(then)} in the folder, {fmt(now)} now; resume with the folder's settings "
+                                 f"(its config.ini; on the command line, drop --set {s.key}) or start a new run in another folder")
+
+def check_resume(ck: dict, method: str, stream: TaskStream, cfg: Config, path):
+    "Refuse to resume checkpoint `ck` with another method, settings or stream, saying which differs."
+    if ck['method'] != method:
+        raise RunFolderError(f"'{path}' holds a run of method '{ck['method']}', not '{method}'; resume it with method '{ck['method']}' "
+                             f"(--method {ck['method']}), or start a new run in another folder")
+    check_resume_settings(ck['config'], method, cfg, path)
+    diff = stream_difference(ck['stream'], stream_fingerprint(stream))
+    if diff: raise RunFolderError(f"'{path}' was run on another stream: {diff}; resume it with the stream it was run on "
+                                  f"(--stream on the command line), or start a new run in another folder")
+
+def _status(path: Path):
+    "The status run.json of folder `path` records, or None when it is missing or unreadable."
+    try: return json.loads((path/'run.json').read_text()).get('status')
+    except (OSError, ValueError, AttributeError, UnicodeDecodeError): return None
+
+def run_info(path) -> dict:
+    "What a run folder holds, for resuming it: method, status, tasks done, config, stream spec (from its checkpoint while unfinished)."
+    path = Path(path)
+    if _status(path) != 'complete' and (path/CHECKPOINT).exists():
+        ck = read_checkpoint(path)
+        return dict(method=ck['method'], status='unfinished', config=ck['config'], stream_spec=ck.get('stream_spec'),
+                    tasks_done=len(ck['acc_matrix']), n_tasks=ck['stream']['tasks'])
+    meta = read_run_json(path)
+    return dict(method=meta['method'], status=meta.get('status', 'complete'), config=meta['config'], stream_spec=meta.get('stream_spec'),
+                tasks_done=len(meta['acc_matrix']), n_tasks=len(meta['task_names']))
