@@ -3,7 +3,7 @@
 Builds one `ThresholdExplorer` on a small stream and presses Run `--runs` times (default 50), moving the expansion
 threshold before each run to a new value (seeded, uniform over [0.05, 0.95], so runs reuse some tasks from the
 explorer's RunCache and retrain others, as a user's session does). After each run it prints the resident memory of the
-process (after a garbage collection), the bytes in the FeatureMemo, the RunCache's snapshots and the live widgets.
+process (after a garbage collection and glibc's malloc_trim), the bytes in the FeatureMemo, the RunCache's snapshots and the live widgets.
 
 Checks at the end, printed as PASS or FAIL (exit status 1 on FAIL):
 - over the last half of the runs the resident memory grows by less than --max-growth-mb (default 30 MB);
@@ -20,6 +20,15 @@ from pathlib import Path
 
 SMALL = dict(n_classes=6, n_train=20, n_test=10, width=16, batch_size=32, base_epochs=8, base_milestones='6', inc_epochs=3,
              inc_milestones='', base_augment='light')
+
+
+def trim():
+    "Collect garbage and hand freed heap pages back to the system (glibc), so that RSS measures what is still held."
+    gc.collect()
+    try:
+        import ctypes
+        ctypes.CDLL('libc.so.6').malloc_trim(0)
+    except (OSError, AttributeError): pass
 
 
 def rss_mb() -> float:
@@ -65,7 +74,7 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         ex.run()
         wall = time.perf_counter() - t0
-        gc.collect()
+        trim()
         rss.append(rss_mb())
         h = ex.history[-1]
         print(f"{i:>4} {h['threshold']:>9.2f} {h['decisions']:>10} {h['reused']:>6} {wall:>7.1f} {rss[-1]:>8.1f} "

@@ -102,9 +102,9 @@ def cmd_run(args) -> int:
     if args.resume: return cmd_resume(args)
     ov = _overrides(args)
     cfg = load_config(**ov)
-    st = get_stream(args.stream, cfg)
     methods = _methods(args) or ['dnn', 'finetune']
-    for m in methods: method_class(m)                              # every name checked before anything trains
+    for m in methods: method_class(m)                              # every name checked before the stream is built
+    st = get_stream(args.stream, cfg)
     root = Path(args.out) if args.out else Path('runs')/datetime.now().strftime('%Y%m%d-%H%M%S')
     print(f"stream {st.name}: {len(st)} tasks, {st.n_classes} classes; preset {cfg.preset} ({cfg.arch}); runs in {root}")
     spec = args.stream or cfg.stream

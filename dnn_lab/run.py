@@ -18,13 +18,14 @@ from .heads import n_params, size_mb
 from .backbone import build_net
 from .learner import make_learner, method_class, method_settings, as_tensors, FeatureMemo, encode, decode
 from .metrics import summary_metrics, inference_ms
-from .errors import LabError, LabFileExistsError, LabFileNotFoundError, LabTypeError, LabValueError, RunFolderError, writing
+from .errors import LabError, LabFileExistsError, LabFileNotFoundError, LabPermissionError, LabTypeError, LabValueError, RunFolderError, writing
 
 # %% auto #0
 __all__ = ['FORMAT', 'CORE', 'FILES', 'VIEWS', 'CHECKPOINT', 'RunResult', 'finish_metrics', 'run_settings', 'stream_key',
            'stream_fingerprint', 'stream_difference', 'RunCache', 'evaluate', 'check_stream_settings', 'run_sequence',
-           'config_ini', 'check_run_folder', 'read_torch_file', 'read_run_json', 'repair_run_folder',
-           'write_checkpoint', 'read_checkpoint', 'check_resume_settings', 'check_resume', 'run_info']
+           'config_ini', 'check_run_folder', 'prepare_run_folder', 'read_torch_file', 'read_run_json',
+           'repair_run_folder', 'write_checkpoint', 'read_checkpoint', 'check_resume_settings', 'check_resume',
+           'run_info']
 
 # %% ../nbs/11_run.ipynb #2612d974
 FORMAT = 1                                 # the run folder's layout (run.json and checkpoint.pt); a newer one is refused by name
@@ -185,7 +186,7 @@ def run_sequence(stream: TaskStream, method: str = 'dnn', seed: int = 0, *, cfg:
                 else evaluate(learner, tests))
         res = RunResult(method, stream.name, [t.name for t in stream], cfg.to_dict(), np.zeros((0, len(stream))), init, [], [],
                         uses_old_data=learner.uses_old_data, model_meta=meta, stream_spec=stream_spec)
-        if out is not None: check_run_folder(out, res.run_id)      # before any training, not after
+        if out is not None: check_run_folder(out, res.run_id); prepare_run_folder(out)   # before any training, not after
     else:
         res = RunResult(method, stream.name, [t.name for t in stream], cfg.to_dict(), ck['acc_matrix'], ck['acc_init'], ck['decisions'],
                         ck['timings'], uses_old_data=learner.uses_old_data, model_meta=meta, run_id=ck['run_id'],
@@ -297,7 +298,17 @@ def check_run_folder(path, run_id: str, overwrite: bool = False):
     try: other = json.loads(meta.read_text()).get('run_id')
     except (ValueError, AttributeError): other = 'unreadable run.json'
     if other != run_id and not overwrite:
+        if (path/CHECKPOINT).exists():
+            raise LabFileExistsError(f"'{path}' holds another run ({other}), stopped before its end: resume it (resume= in Python, --resume "
+                                     f"on the command line), or choose a new folder (e.g. another --out), or pass overwrite=True")
         raise LabFileExistsError(f"'{path}' holds another run ({other}); choose a new folder (e.g. another --out) or pass overwrite=True")
+
+def prepare_run_folder(path):
+    "Create the run folder at `path` and check that it can be written, before anything trains."
+    path = Path(path)
+    with writing(path): path.mkdir(parents=True, exist_ok=True)
+    if not os.access(path, os.W_OK):
+        raise LabPermissionError(f"cannot write the run folder '{path}': it is not writable; choose another folder (out= in Python, --out on the command line)")
 
 def _write_views(res: RunResult, path: Path, plots: bool = True) -> list:
     "Write the files people read (everything run.json holds, as JSON, INI and CSV, and the plots); their names."

@@ -470,6 +470,13 @@ def _(d, folders):
     yield
     run(stream(), out=p)
 
+@case('out_holds_a_stopped_run', 'out= the folder of a stopped run (instead of resume=)', 'run folder', LabFileExistsError,
+      ['holds another run', 'stopped before its end'], ['resume it (resume= in Python, --resume on the command line)'])
+def _(d, folders):
+    p = copy_run(folders, 'stopped', d)
+    yield
+    run(tiny_stream(), 'dnn', out=p)
+
 @case('out_read_only', 'out= a folder on a read-only file system (a read-only tmpfs as root, else mode 500)', 'run folder',
       LabPermissionError, ['cannot write the run folder', "ro/run'"], ['choose another folder (out= in Python, --out on the command line)'])
 def _(d):
