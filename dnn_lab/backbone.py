@@ -14,6 +14,7 @@ import torch
 from torch import nn
 import torchvision
 from .heads import MultiHeadNet, n_params
+from .errors import LabFileNotFoundError, LabValueError
 
 # %% auto #0
 __all__ = ['NORMS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'ARCHS', 'MAX_HEAD_BLOCKS', 'WEIGHTS', 'gn_groups', 'make_norm',
@@ -30,7 +31,7 @@ def gn_groups(channels: int, max_groups: int = 32) -> int:
 
 def make_norm(channels: int, norm: str = 'group', **kw) -> nn.Module:
     "A `GroupNorm` (`norm='group'`) or `BatchNorm2d` (`norm='batch'`) over `channels`."
-    if norm not in NORMS: raise ValueError(f"norm {norm!r} is not one of {NORMS}")
+    if norm not in NORMS: raise LabValueError(f"norm {norm!r} is not one of {NORMS}")
     return nn.GroupNorm(gn_groups(channels), channels, **kw) if norm == 'group' else nn.BatchNorm2d(channels, **kw)
 
 # %% ../nbs/03_backbone.ipynb #fac70bca
@@ -80,7 +81,7 @@ def _first_conv(model: nn.Module) -> tuple[nn.Module, str]:
         if isinstance(m, nn.Conv2d):
             parent, _, attr = name.rpartition('.')
             return model.get_submodule(parent), attr
-    raise ValueError(f"{type(model).__name__} has no Conv2d")
+    raise LabValueError(f"{type(model).__name__} has no Conv2d")
 
 def to_gray_input(model: nn.Module) -> nn.Module:
     "`model` with its first convolution taking 1 channel: the sum of its filters over the input channels."
@@ -99,7 +100,7 @@ ARCHS = ('small', 'resnet18', 'mobilenet_v2')
 
 def base_model(arch: str, n_classes: int = 1000, width: int = 32) -> nn.Module:
     "The uncut model of `arch`, randomly initialised, with BatchNorm and 3 input channels."
-    if arch not in ARCHS: raise ValueError(f"arch {arch!r} is not one of {ARCHS}")
+    if arch not in ARCHS: raise LabValueError(f"arch {arch!r} is not one of {ARCHS}")
     if arch == 'small': return small_cnn(n_classes, 3, 'batch', width)
     return getattr(torchvision.models, arch)(weights=None, num_classes=n_classes)
 
@@ -146,7 +147,7 @@ WEIGHTS = {'resnet18': 'ResNet18_Weights', 'mobilenet_v2': 'MobileNet_V2_Weights
 
 def imagenet_url(arch: str) -> str:
     "Download address of torchvision's ImageNet weights (IMAGENET1K_V1) for `arch`."
-    if arch not in WEIGHTS: raise ValueError(f"there are no ImageNet weights for arch {arch!r}; use pretrained='none', or arch one of {tuple(WEIGHTS)}")
+    if arch not in WEIGHTS: raise LabValueError(f"there are no ImageNet weights for arch {arch!r}; use pretrained='none', or arch one of {tuple(WEIGHTS)}")
     return getattr(torchvision.models, WEIGHTS[arch]).IMAGENET1K_V1.url
 
 def hub_checkpoint_path(arch: str) -> Path:
@@ -157,15 +158,15 @@ def hub_checkpoint_path(arch: str) -> Path:
 def read_state_dict(path) -> dict:
     "The state_dict in the file at `path`: a plain one, or the one under a 'state_dict' or 'model' key."
     path = Path(path).expanduser()
-    if not path.is_file(): raise FileNotFoundError(f"pretrained weights file '{path}' does not exist; pass pretrained='none', 'imagenet' or the path of a state_dict (.pt/.pth) file")
+    if not path.is_file(): raise LabFileNotFoundError(f"pretrained weights file '{path}' does not exist; pass pretrained='none', 'imagenet' or the path of a state_dict (.pt/.pth) file")
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
         msg = str(e).strip().splitlines()[0] if str(e).strip() else ''
-        raise ValueError(f"cannot read a state_dict from '{path}' ({type(e).__name__}: {msg}); save one with torch.save(model.state_dict(), path)") from e
+        raise LabValueError(f"cannot read a state_dict from '{path}' ({type(e).__name__}: {msg}); save one with torch.save(model.state_dict(), path)") from e
     for k in ('state_dict', 'model'):
         if isinstance(sd, dict) and isinstance(sd.get(k), dict): sd = sd[k]; break
     if not isinstance(sd, dict) or not sd or not all(torch.is_tensor(v) for v in sd.values()):
-        raise ValueError(f"'{path}' holds no state_dict (a dict of tensors), nor one under a 'state_dict' or 'model' key")
+        raise LabValueError(f"'{path}' holds no state_dict (a dict of tensors), nor one under a 'state_dict' or 'model' key")
     if all(k.startswith('module.') for k in sd): sd = {k[len('module.'):]: v for k, v in sd.items()}
     return sd
 
@@ -195,18 +196,18 @@ def load_backbone_weights(model: nn.Module, sd: dict, arch: str, source: str = '
     missing = [k for k in own if k not in sd and not k.endswith(optional)]
     extra = [k for k in sd if k not in own]
     if missing or extra:
-        raise ValueError(f"the weights in {source} do not fit arch {arch!r}: " + '; '.join(
+        raise LabValueError(f"the weights in {source} do not fit arch {arch!r}: " + '; '.join(
             ([f"missing keys {_few(missing)}"] if missing else []) + ([f"unexpected keys {_few(extra)}"] if extra else []))
             + f". Pass a state_dict of torchvision's {arch}" + (" (or of dnn_lab's small_cnn)" if arch == 'small' else ''))
     bad = [f"{k} {tuple(v.shape)} (expected {tuple(own[k].shape)})" for k, v in sd.items() if v.shape != own[k].shape]
-    if bad: raise ValueError(f"the weights in {source} have the wrong shape for arch {arch!r}: {_few(bad)}; were they saved with another width or input channels?")
+    if bad: raise LabValueError(f"the weights in {source} have the wrong shape for arch {arch!r}: {_few(bad)}; were they saved with another width or input channels?")
     model.load_state_dict(sd, strict=False)
     return model
 
 # %% ../nbs/03_backbone.ipynb #e020aac2
 def _check_int(name, v, lo, hi=None, why=''):
     if isinstance(v, bool) or not isinstance(v, int) or v < lo or (hi is not None and v > hi):
-        raise ValueError(f"{name} = {v!r} must be an integer " + (f"in {lo}..{hi}" if hi is not None else f">= {lo}") + why)
+        raise LabValueError(f"{name} = {v!r} must be an integer " + (f"in {lo}..{hi}" if hi is not None else f">= {lo}") + why)
 
 def pretrained_state_dict(arch: str, pretrained='none') -> tuple[dict | None, str]:
     "`(state_dict, where it came from)` for a `pretrained` setting: `(None, '')` for 'none'."
@@ -218,10 +219,10 @@ def pretrained_state_dict(arch: str, pretrained='none') -> tuple[dict | None, st
 def make_backbone(arch: str, n_classes: int, in_channels: int = 3, norm: str = 'group', pretrained='none',
                   head_blocks: int = 1, width: int = 32, seed: int | None = None) -> tuple[nn.Sequential, nn.Sequential]:
     "`(trunk, head)` of backbone `arch`; the head holds the top `head_blocks` conv blocks, pooling and a linear classifier."
-    if arch not in ARCHS: raise ValueError(f"arch {arch!r} is not one of {ARCHS}")
-    if norm not in NORMS: raise ValueError(f"norm {norm!r} is not one of {NORMS}")
+    if arch not in ARCHS: raise LabValueError(f"arch {arch!r} is not one of {ARCHS}")
+    if norm not in NORMS: raise LabValueError(f"norm {norm!r} is not one of {NORMS}")
     _check_int('n_classes', n_classes, 1)
-    if in_channels not in (1, 3): raise ValueError(f"in_channels = {in_channels!r} must be 1 (gray) or 3 (RGB)")
+    if in_channels not in (1, 3): raise LabValueError(f"in_channels = {in_channels!r} must be 1 (gray) or 3 (RGB)")
     _check_int('head_blocks', head_blocks, 0, MAX_HEAD_BLOCKS[arch], f" for arch {arch!r} (the number of its top conv blocks that go into the head)")
     _check_int('width', width, 1)
     sd, source = pretrained_state_dict(arch, pretrained)                # read (or fail) before building anything
@@ -242,7 +243,7 @@ def _label(block) -> str: return _span([n for n, _ in block])
 
 def split_table(arch: str, n_classes: int = 20, in_channels: int = 3, norm: str = 'group', width: int = 32) -> list[dict]:
     "One row per possible `head_blocks` of `arch`: trunk's last block, head's blocks, trunk and head parameters."
-    if arch not in ARCHS: raise ValueError(f"arch {arch!r} is not one of {ARCHS}")
+    if arch not in ARCHS: raise LabValueError(f"arch {arch!r} is not one of {ARCHS}")
     model = base_model(arch, n_classes, width)
     if norm == 'group': to_groupnorm(model)
     if in_channels == 1: to_gray_input(model)

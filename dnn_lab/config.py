@@ -10,6 +10,7 @@ import difflib, importlib, os, re
 from dataclasses import dataclass, replace as _dc_replace
 from pathlib import Path
 from importlib import resources
+from .errors import LabFileNotFoundError, LabValueError
 
 # %% auto #0
 __all__ = ['KINDS', 'SCOPES', 'SETTINGS', 'SECTIONS', 'STREAM_PRESETS', 'S', 'PRESETS', 'HEADER', 'SMALL_RUN', 'Setting',
@@ -34,12 +35,12 @@ class Setting:
     section: str = ''
 
     def __post_init__(self):
-        if not re.fullmatch(r'[a-z][a-z0-9_]*', self.key): raise ValueError(f"setting key {self.key!r} must be lower_case_with_underscores")
-        if type(self.default) not in KINDS: raise ValueError(f"setting '{self.key}': default {self.default!r} must be a bool, int, float, tuple of ints or str")
-        if self.scope not in SCOPES: raise ValueError(f"setting '{self.key}': scope {self.scope!r} is not one of {SCOPES}")
+        if not re.fullmatch(r'[a-z][a-z0-9_]*', self.key): raise LabValueError(f"setting key {self.key!r} must be lower_case_with_underscores")
+        if type(self.default) not in KINDS: raise LabValueError(f"setting '{self.key}': default {self.default!r} must be a bool, int, float, tuple of ints or str")
+        if self.scope not in SCOPES: raise LabValueError(f"setting '{self.key}': scope {self.scope!r} is not one of {SCOPES}")
         if isinstance(self.allowed, str) and not _INTERVAL.match(self.allowed):
-            raise ValueError(f"setting '{self.key}': allowed {self.allowed!r} is not an interval like '[0, 1]' or '(0, 1]'; give choices as a tuple")
-        if self.log and not (self.interval and self.interval[0] >= 0): raise ValueError(f"setting '{self.key}': a log-scale setting needs a non-negative interval")
+            raise LabValueError(f"setting '{self.key}': allowed {self.allowed!r} is not an interval like '[0, 1]' or '(0, 1]'; give choices as a tuple")
+        if self.log and not (self.interval and self.interval[0] >= 0): raise LabValueError(f"setting '{self.key}': a log-scale setting needs a non-negative interval")
         if self.allowed is not None: check_value(self, self.default)
 
     @property
@@ -81,7 +82,7 @@ def convert(s: Setting, v):
             out = str(v).strip()
     except (ValueError, TypeError):
         kind = {'bool': 'true or false', 'ints': 'a comma-separated list of integers', 'int': 'an integer', 'float': 'a number', 'str': 'text'}[s.kind]
-        raise ValueError(f"setting '{s.key}' = {v!r} is not {kind}; allowed: {s.allowed_text()}") from None
+        raise LabValueError(f"setting '{s.key}' = {v!r} is not {kind}; allowed: {s.allowed_text()}") from None
     return check_value(s, out)
 
 def _int(v) -> int:
@@ -95,9 +96,9 @@ def check_value(s: Setting, v):
     if iv and not isinstance(v, (tuple, bool)):
         lo, hi, lo_open, hi_open = iv
         if v != v or v < lo or v > hi or (lo_open and v == lo) or (hi_open and v == hi):
-            raise ValueError(f"setting '{s.key}' = {v!r} is outside its range {s.allowed_text()}")
+            raise LabValueError(f"setting '{s.key}' = {v!r} is outside its range {s.allowed_text()}")
     if s.choices and str(v).lower() not in [c.lower() for c in s.choices]:
-        raise ValueError(f"setting '{s.key}' = {v!r} is not one of: {', '.join(s.choices)}")
+        raise LabValueError(f"setting '{s.key}' = {v!r} is not one of: {', '.join(s.choices)}")
     return v
 
 # %% ../nbs/02_config.ipynb #42911cce
@@ -106,11 +107,11 @@ SECTIONS: dict[str, dict] = {}                       # section -> dict(about=one
 
 def declare(section: str, settings=(), about: str = '', builtin: bool = False) -> tuple[Setting, ...]:
     "Register `settings` as the whole of `section` (a part of the lab or a method's name); returns them with their section set."
-    if not re.fullmatch(r'[a-z][a-z0-9_]*', section): raise ValueError(f"section {section!r} must be lower_case_with_underscores")
+    if not re.fullmatch(r'[a-z][a-z0-9_]*', section): raise LabValueError(f"section {section!r} must be lower_case_with_underscores")
     for s in settings:
         old = SETTINGS.get(s.key)
         if old is not None and old.section != section:
-            raise ValueError(f"setting '{s.key}' of [{section}] is already declared by [{old.section}]; keys are unique across sections, choose another name (e.g. prefix it with '{section}_')")
+            raise LabValueError(f"setting '{s.key}' of [{section}] is already declared by [{old.section}]; keys are unique across sections, choose another name (e.g. prefix it with '{section}_')")
     for k in [k for k, s in SETTINGS.items() if s.section == section]: del SETTINGS[k]     # declared again: replaced whole
     out = tuple(_dc_replace(s, section=section) for s in settings)
     SETTINGS.update({s.key: s for s in out})
@@ -188,7 +189,7 @@ def _check_keys(d: dict, where: str = '') -> dict:
         if k not in SETTINGS:
             close = difflib.get_close_matches(k, list(SETTINGS), n=3, cutoff=0.5)
             hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ''
-            raise ValueError(f"unknown setting '{k}'{where}{hint} The valid keys are listed by `dnn-lab settings` (and in settings.ini).")
+            raise LabValueError(f"unknown setting '{k}'{where}{hint} The valid keys are listed by `dnn-lab settings` (and in settings.ini).")
     return d
 
 class Config:
@@ -223,7 +224,7 @@ class Config:
 def _check_schedules(v: dict):
     for ep, ms in (('base_epochs', 'base_milestones'), ('inc_epochs', 'inc_milestones')):
         bad = [m for m in v[ms] if not 1 <= m <= v[ep]]
-        if bad: raise ValueError(f"setting '{ms}' has epochs {bad} outside 1..{ep}={v[ep]}; milestones must lie within the training epochs")
+        if bad: raise LabValueError(f"setting '{ms}' has epochs {bad} outside 1..{ep}={v[ep]}; milestones must lie within the training epochs")
 
 def keys() -> tuple:
     "Every declared setting key."
@@ -275,13 +276,13 @@ def write_settings(path=None) -> Path:
 def read_ini(path) -> dict:
     "Raw values per section of the INI file at `path`: `{section: {key: value}}`."
     path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"settings file '{path}' does not exist; pass the path of an INI file like dnn_lab's settings.ini")
+    if not path.exists(): raise LabFileNotFoundError(f"settings file '{path}' does not exist; pass the path of an INI file like dnn_lab's settings.ini")
     out, sec = {}, None
     for n, ln in enumerate(path.read_text().splitlines(), 1):
         s = ln.strip()
         if not s or s.startswith(('#', ';')): continue
         if s.startswith('[') and s.endswith(']'): sec = s[1:-1].strip(); out.setdefault(sec, {}); continue
-        if '=' not in s or sec is None: raise ValueError(f"{path}, line {n}: cannot read {ln!r}; expected 'key = value' under a [section]")
+        if '=' not in s or sec is None: raise LabValueError(f"{path}, line {n}: cannot read {ln!r}; expected 'key = value' under a [section]")
         k, v = (p.strip() for p in s.split('=', 1))
         out[sec][k] = v
     return out
@@ -294,7 +295,10 @@ def load_config(path=None, **overrides) -> Config:
     "The config from the declared defaults, the shipped settings.ini, a preset overlay, an optional user INI at `path`, and `overrides`."
     _builtins()
     base = read_ini(default_settings_path())
-    path = path or os.environ.get('DNN_LAB_SETTINGS') or None
+    env = os.environ.get('DNN_LAB_SETTINGS') if not path else None
+    if env and not Path(env).exists():
+        raise LabFileNotFoundError(f"settings file '{env}' named by $DNN_LAB_SETTINGS does not exist; fix the variable's path, or unset it to use the defaults")
+    path = path or env or None
     user = read_ini(path) if path else {}
     for where, ini in ((f' in {default_settings_path()}', base), (f' in {path}', user)):
         for sec, kv in ini.items(): _check_keys(kv, where)
@@ -302,7 +306,7 @@ def load_config(path=None, **overrides) -> Config:
     presets = {**{n: dict(kv) for n, kv in PRESETS.items()},
                **{s.split(':', 1)[1]: kv for ini in (base, user) for s, kv in ini.items() if s.startswith('preset:')}}
     preset = str(overrides.get('preset', _flat(user).get('preset', _flat(base).get('preset', SETTINGS['preset'].default))))
-    if preset not in presets: raise ValueError(f"setting 'preset' = {preset!r} is not one of: {', '.join(sorted(presets))}")
+    if preset not in presets: raise LabValueError(f"setting 'preset' = {preset!r} is not one of: {', '.join(sorted(presets))}")
     raw = {**_flat(base), **base.get(f'preset:{preset}', {}), **_flat(user), **user.get(f'preset:{preset}', {}), **overrides}
     return Config(raw)
 
@@ -311,7 +315,7 @@ def parse_sets(pairs) -> dict:
     "`['key=value', ...]` as a dict of raw overrides."
     out = {}
     for p in pairs or []:
-        if '=' not in p: raise ValueError(f"--set expects key=value, got {p!r} (for example --set expand_threshold=0.5)")
+        if '=' not in p: raise LabValueError(f"--set expects key=value, got {p!r} (for example --set expand_threshold=0.5)")
         k, v = p.split('=', 1)
         out[k.strip()] = v.strip()
     return _check_keys(out)

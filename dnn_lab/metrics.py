@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import numpy as np
 import torch
+from .errors import LabValueError
 
 # %% auto #0
 __all__ = ['METRICS', 'check_matrix', 'check_init', 'final_acc', 'avg_inc_acc', 'square', 'bwt', 'fwt', 'forgetting',
@@ -19,21 +20,21 @@ def check_matrix(R) -> np.ndarray:
     "`R` as a float array `(T, T)` of fractions; `ValueError` naming the problem otherwise."
     R = np.asarray(R, dtype=float)
     if R.ndim != 2 or R.shape[0] != R.shape[1] or R.size == 0:
-        raise ValueError(f"accuracy matrix R must be square (T, T), R[i, j] = accuracy on task j after training task i, with T >= 1; got shape {R.shape}. Evaluate every task after every training step")
+        raise LabValueError(f"accuracy matrix R must be square (T, T), R[i, j] = accuracy on task j after training task i, with T >= 1; got shape {R.shape}. Evaluate every task after every training step")
     if np.isnan(R).any():
         i, j = np.argwhere(np.isnan(R))[0]
-        raise ValueError(f"accuracy matrix R has NaN at [{i}, {j}]; every task must be evaluated after every training step")
+        raise LabValueError(f"accuracy matrix R has NaN at [{i}, {j}]; every task must be evaluated after every training step")
     if R.min() < 0 or R.max() > 1:
         i, j = np.unravel_index(np.argmax((R < 0) | (R > 1)), R.shape)
         hint = "; it looks like percentages: divide by 100" if R.max() <= 100 and R.min() >= 0 else ""
-        raise ValueError(f"accuracy matrix R has values outside [0, 1] (R[{i}, {j}] = {R[i, j]:g}); accuracies are fractions{hint}")
+        raise LabValueError(f"accuracy matrix R has values outside [0, 1] (R[{i}, {j}] = {R[i, j]:g}); accuracies are fractions{hint}")
     return R
 
 def check_init(acc_init, T: int) -> np.ndarray:
     "`acc_init` as a float array `(T,)` of fractions; `ValueError` otherwise."
     a = np.asarray(acc_init, dtype=float)
-    if a.shape != (T,): raise ValueError(f"acc_init must hold one accuracy per task, shape ({T},), got shape {a.shape}")
-    if np.isnan(a).any() or a.min() < 0 or a.max() > 1: raise ValueError(f"acc_init must hold fractions in [0, 1] without NaN, got {a.round(4).tolist()}")
+    if a.shape != (T,): raise LabValueError(f"acc_init must hold one accuracy per task, shape ({T},), got shape {a.shape}")
+    if np.isnan(a).any() or a.min() < 0 or a.max() > 1: raise LabValueError(f"acc_init must hold fractions in [0, 1] without NaN, got {a.round(4).tolist()}")
     return a
 
 # %% ../nbs/09_metrics.ipynb #4f88f8e6
@@ -97,8 +98,8 @@ def _np(a) -> np.ndarray:
 
 def _check_pred(pred, y):
     pred, y = _np(pred).ravel(), _np(y).ravel()
-    if len(pred) != len(y): raise ValueError(f"pred and y must have the same length, got {len(pred)} predictions for {len(y)} labels")
-    if len(y) == 0: raise ValueError("pred and y are empty; accuracy of no samples is undefined")
+    if len(pred) != len(y): raise LabValueError(f"pred and y must have the same length, got {len(pred)} predictions for {len(y)} labels")
+    if len(y) == 0: raise LabValueError("pred and y are empty; accuracy of no samples is undefined")
     return pred, y
 
 def accuracy(pred, y) -> float:
@@ -111,7 +112,7 @@ def confusion(pred, y, n_classes: int) -> np.ndarray:
     pred, y = _check_pred(pred, y)
     for what, v in (('label', y), ('prediction', pred)):
         bad = v[(v < 0) | (v >= n_classes)]
-        if len(bad): raise ValueError(f"{what} {bad[0]} is outside 0..{n_classes-1}; pass the stream's n_classes")
+        if len(bad): raise LabValueError(f"{what} {bad[0]} is outside 0..{n_classes-1}; pass the stream's n_classes")
     C = np.zeros((n_classes, n_classes), np.int64)
     np.add.at(C, (y.astype(np.int64), pred.astype(np.int64)), 1)
     return C
@@ -119,8 +120,8 @@ def confusion(pred, y, n_classes: int) -> np.ndarray:
 # %% ../nbs/09_metrics.ipynb #feae5b08
 def inference_ms(fn, x: torch.Tensor, repeats: int = 5) -> float:
     "Median milliseconds per image of `fn(x)` over `repeats` timed calls, after one warm-up call."
-    if repeats < 1: raise ValueError(f"repeats must be at least 1, got {repeats}")
-    if len(x) == 0: raise ValueError("x is an empty batch; time at least one image")
+    if repeats < 1: raise LabValueError(f"repeats must be at least 1, got {repeats}")
+    if len(x) == 0: raise LabValueError("x is an empty batch; time at least one image")
     sync = torch.cuda.synchronize if x.is_cuda else (lambda: None)
     times = []
     with torch.no_grad():

@@ -14,6 +14,7 @@ from .data import TaskStream, stream_from_config
 from .learner import resolve_device
 from .run import run_sequence, RunCache, RunResult
 from .plots import acc_matrix_plotly, decisions_plotly, sweep_plotly, action_color
+from .errors import LabValueError
 
 # %% auto #0
 __all__ = ['LR_FLOOR', 'PRESET_KEYS', 'STREAM_KEYS', 'HISTORY_COLS', 'CONTROLS', 'setting_rule', 'setting_widget',
@@ -26,7 +27,7 @@ LR_FLOOR = 1e-6
 
 def setting_rule(key: str) -> dict:
     "The range `{'range': (lo, hi, lo_open, hi_open)}` or the `{'choices': [...]}` declared for `key` (`{}` for free text)."
-    if key not in keys(): raise ValueError(f"unknown setting '{key}'; the explorer's controls are settings keys (`dnn-lab settings` lists them)")
+    if key not in keys(): raise LabValueError(f"unknown setting '{key}'; the explorer's controls are settings keys (`dnn-lab settings` lists them)")
     s = SETTINGS[key]
     if s.kind == 'bool': return {'choices': [True, False]}
     return {'range': s.interval} if s.interval else {'choices': list(s.choices)} if s.choices else {}
@@ -51,7 +52,7 @@ def setting_widget(key: str, value) -> W.Widget:
             step = 0.01 if hi - lo <= 1 else 0.1
             w = W.FloatSlider(value=value, min=lo + step * lo_open, max=hi - step * hi_open, step=step,
                               readout_format='.2f' if step < 0.1 else '.1f', continuous_update=False, **common)
-    else: raise ValueError(f"setting '{key}' has neither a range nor choices in its declaration, so it has no slider")
+    else: raise LabValueError(f"setting '{key}' has neither a range nor choices in its declaration, so it has no slider")
     w.add_class(f'dnn-lab-{key}')
     return w
 
@@ -88,6 +89,13 @@ def decision_text(record: dict, threshold: float | None = None, cached: bool = F
     return s
 
 # %% ../nbs/14_widgets.ipynb #aafd6968
+def _close(w):
+    "Close widget `w`, its layout and style, and the widgets it holds."
+    for c in getattr(w, 'children', ()): _close(c)
+    for part in ('layout', 'style'):
+        if isinstance(getattr(w, part, None), W.Widget): getattr(w, part).close()
+    w.close()
+
 class RunProgress:
     "Progress bars (one per task, over its epochs) and decision lines, fed by `run_sequence`'s callback events."
     def __init__(self):
@@ -98,11 +106,15 @@ class RunProgress:
         self.rows, self.threshold, self.cached = [], None, []
 
     def reset(self, names, epochs, threshold: float | None = None):
-        "One empty bar per task `names[i]` with `epochs[i]` epochs."
+        "One empty bar per task `names[i]` with `epochs[i]` epochs; the bars of the last run are reused (a long session creates no new widgets)."
         self.threshold, self.cached, self.line.value = threshold, [], ''
-        self.rows = [(W.Label(n, layout=W.Layout(width='220px')), W.IntProgress(value=0, min=0, max=e, layout=W.Layout(width='160px')),
-                      W.HTML('waiting')) for n, e in zip(names, epochs)]
-        self.box.children = [W.HBox(r) for r in self.rows]
+        if len(self.rows) != len(names):
+            for w in self.box.children: _close(w)                    # widgets live until closed: close those no longer shown
+            self.rows = [(W.Label(layout=W.Layout(width='220px')), W.IntProgress(min=0, layout=W.Layout(width='160px')), W.HTML())
+                         for _ in names]
+            self.box.children = [W.HBox(r) for r in self.rows]
+        for (label, bar, text), n, e in zip(self.rows, names, epochs):
+            label.value, bar.value, bar.max, bar.bar_style, text.value = n, 0, e, '', 'waiting'
 
     def __call__(self, event: str, **info):
         if not self.rows: return
@@ -330,7 +342,7 @@ def plot_sweep(rows: list[dict], interactive: bool = False, ax=None):
     "Square performance and model size against the expansion threshold (matplotlib; plotly with `interactive`)."
     if interactive: return sweep_plotly(rows)
     import matplotlib.pyplot as plt
-    if not rows: raise ValueError("rows is empty; run threshold_sweep with at least one threshold")
+    if not rows: raise LabValueError("rows is empty; run threshold_sweep with at least one threshold")
     rs = sorted(rows, key=lambda r: r['threshold'])
     th = [r['threshold'] for r in rs]
     if ax is None: fig, ax = plt.subplots(figsize=(6, 3.2), dpi=80); plt.close(fig)
