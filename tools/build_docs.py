@@ -61,7 +61,7 @@ def notebook_page(nb_path: Path, rel: Path, site_nbs: set) -> str:
             if not c.source and not c.get('outputs'): continue
         cells.append(c)
     nb.cells = cells
-    body, _ = HTMLExporter(template_name='lab').from_notebook_node(nb)
+    body, _ = HTMLExporter(template_name='lab', exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nb)
     depth = len(rel.parts) - 1
     nav = (f'<nav class="dnn-lab-nav" style="font-family:system-ui,sans-serif;font-size:.9em;padding:.5em 1em;border-bottom:1px solid #ddd">'
            f'<a href="{"../" * depth}index.html">dnn_lab: course and docs</a> · <a href="{"../" * depth}api/index.html">API</a> · '
