@@ -123,7 +123,7 @@ _S = Setting
 @register
 class EWC(Method):
     "Elastic Weight Consolidation: after each task a diagonal Fisher and an anchor; later tasks pay (lambda/2) sum F (theta - anchor)^2 per earlier task."
-    name, actions = 'ewc', {'ewc': '#9467bd'}
+    name, actions, knob = 'ewc', {'ewc': '#9467bd'}, 'ewc_lambda'
     keeps = ('fishers', 'anchors')                                   # one flat Fisher and one flat anchor per task: aux storage, no old data
     settings = (
         _S('ewc_lambda', 100.0, 'penalty weight lambda in (lambda/2) sum F (theta - theta*)^2, with the Fisher a per-sample mean (values from other libraries do not transfer)',
