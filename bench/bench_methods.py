@@ -1,104 +1,95 @@
-"""The authors' comparison on the embedded default stream (quick preset), median over seeds.
+"""Every registered method on one stream, side by side (issues 8 and 10): accuracy, forgetting, storage, time.
 
-Prints: square performance (the authors' headline), final accuracy, BWT, heads and model size for finetune,
-DNN without expansion, DNN with expansion (each with and without the small incremental learning rate, the
-"LR trick") and joint training; then the checks of issue 3 (finetune forgets >= 15 points somewhere, the full
-DNN quick run takes < 60 s). Writes bench/results.md and docs/img/finetune_vs_dnn.png.
+For each seed, one worker process runs finetune first and then every other method on the same stream, model and
+schedule, one after the other with one torch thread, so each method's time is also given relative to the finetune run
+of the same process (`x finetune`). The table gives medians over seeds: square performance, final accuracy, average
+incremental accuracy, BWT, largest drop, parameters and MB of the network at the end, bytes of stored old data, MB of
+everything else a method keeps (aux), the total, seconds, and the ratio to finetune. Then the overhead targets against
+finetune, each printed with PASS/FAIL. Writes bench/methods_results.md (and bench/methods_results_<stream>.md for
+another --stream). Run it on an otherwise idle machine.
 
-Runs are spread over `--jobs` worker processes (default: one per core), each with cores/jobs torch threads, so with
-the default each run's wall time is a single-thread time (an upper bound of what the same run takes alone with all
-cores); `--jobs 1` times runs one after the other with every core. The speed check (the full DNN quick run under 60 s)
-times one more run of the full DNN alone, with every core.
-
-Usage: python bench/bench_methods.py [--seeds 0 1 2] [--jobs 2] [--set key=value ...]
+Usage: python bench/bench_methods.py [--seeds 0 1 2] [--jobs 2] [--methods dnn,lwf,...] [--stream iros9] [--set key=value ...]
 """
+from __future__ import annotations
 import argparse, os, sys, time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 import numpy as np
-from dnn_lab.config import load_config, parse_sets
-from dnn_lab.data import stream_from_config
-from dnn_lab.run import run_sequence
-from dnn_lab.metrics import max_drop
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import reference_seconds, check, pool, threads_for
 
 ROOT = Path(__file__).resolve().parents[1]
-AUTHORS = {'Finetune': 93.84, 'DNN no expand': 94.50, 'DNN expand': 95.75, 'DNN no expand + LR trick': 96.01, 'DNN expand + LR trick': 96.83}
+TARGETS = {'lwf': 1.35, 'ewc': 1.15, 'online_ewc': 1.15, 'mas': 1.15, 'slni': 1.15, 'si': 1.2,         # issue 8
+           'er': 2.1, 'agem': 2.3, 'latent_replay': 1.2}                                              # issue 10
 
-def variants(cfg):
-    big = dict(inc_lr=cfg.base_lr)                      # no LR trick: incremental lr = base lr
-    return [('Finetune', 'finetune', big), ('Finetune + LR trick', 'finetune', {}),
-            ('DNN no expand', 'dnn', dict(expand=False, **big)), ('DNN expand', 'dnn', big),
-            ('DNN no expand + LR trick', 'dnn', dict(expand=False)), ('DNN expand + LR trick', 'dnn', {}),
-            ('Joint (stores old data)', 'joint', {})]
 
-def one_run(args):
-    "One (variant, seed) run in a worker process with `threads` torch threads; returns the result and its wall time."
-    sets, name, method, ov, seed, threads = args
+def builtin_methods() -> list[str]:
+    from dnn_lab.learner import METHODS, load_builtin_methods
+    load_builtin_methods()
+    return [n for n, c in METHODS.items() if c.__module__.startswith('dnn_lab.')]
+
+
+def one_seed(args):
+    "Finetune, then each method, on one stream in one process: `[(method, metrics, matrix, wall), ...]`."
+    sets, spec, methods, seed, threads = args
     import torch; torch.set_num_threads(threads)
+    from dnn_lab.config import load_config, parse_sets
+    from dnn_lab.datasets import load_stream
+    from dnn_lab.run import run_sequence
     cfg = load_config(**parse_sets(sets))
-    stream = stream_from_config(cfg)
-    t0 = time.perf_counter()
-    r = run_sequence(stream, method, seed=seed, cfg=cfg, keep_model=False, **ov)
-    return name, seed, r, time.perf_counter() - t0
+    stream = load_stream(spec or cfg.stream, cfg)
+    out = []
+    for m in ['finetune'] + [m for m in methods if m != 'finetune']:
+        t0 = time.perf_counter()
+        r = run_sequence(stream, m, seed=seed, cfg=cfg, keep_model=False)
+        out.append((m, r.metrics, r.acc_matrix, time.perf_counter() - t0, r.uses_old_data))
+        print(f"  seed {seed} {m:<20} square {100 * r.metrics['square']:5.1f}  bwt {100 * r.metrics['bwt']:+5.1f}  {out[-1][3]:6.1f} s", flush=True)
+    return seed, out
+
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
+    ap.add_argument('--methods', help='comma-separated (default: every built-in method)')
+    ap.add_argument('--stream', help='a stream spec (default: the settings\' stream)')
     ap.add_argument('--set', action='append', default=[])
-    ap.add_argument('--only', nargs='*', help='run only these variant names')
-    ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1, help='worker processes (one torch thread each)')
     a = ap.parse_args(argv)
+    from dnn_lab.config import load_config, parse_sets
+    from dnn_lab.metrics import max_drop
+    from dnn_lab.learner import METHODS
+    methods = a.methods.split(',') if a.methods else builtin_methods()
     cfg = load_config(**parse_sets(a.set))
-    stream = stream_from_config(cfg)
-    print(f"{a.jobs} worker process(es), {max(1, (os.cpu_count() or 1) // a.jobs)} torch thread(s) each")
-    print(f"stream {stream.name}: {len(stream)} tasks x {stream.n_classes} classes, {len(stream[0].train)} train / {len(stream[0].test)} test per task; "
-          f"preset {cfg.preset} ({cfg.arch}); seeds {a.seeds}; base_lr {cfg.base_lr}, inc_lr {cfg.inc_lr}, threshold {cfg.expand_threshold}", flush=True)
-    threads = max(1, (os.cpu_count() or 1) // a.jobs)
-    todo = [(a.set, name, method, ov, s, threads) for name, method, ov in variants(cfg) if not a.only or name in a.only for s in a.seeds]
-    done = {}
-    with ProcessPoolExecutor(max_workers=a.jobs) as ex:
-        for name, s, r, wall in ex.map(one_run, todo):
-            done.setdefault(name, []).append((r, wall))
-            print(f"  {name:<26} seed {s}: square {r.metrics['square']*100:5.1f}  acc {r.metrics['acc']*100:5.1f}  "
-                  f"bwt {r.metrics['bwt']*100:+5.1f}  heads {r.metrics['n_heads']}  wall {wall:5.1f}s  "
-                  f"actions {''.join(d['action'][0] for d in r.decisions)}", flush=True)
-    rows, keep = [], {}
-    for name, runs in done.items():
-        med = lambda k: float(np.median([r.metrics[k] for r, _ in runs]))
-        rows.append(dict(name=name, square=100*med('square'), acc=100*med('acc'), bwt=100*med('bwt'),
-                         heads=med('n_heads'), mb=med('mb'), wall=float(np.median([w for _, w in runs])),
-                         drop=float(np.median([max_drop(r.acc_matrix)[0] for r, _ in runs])) * 100))
-        keep[name] = runs[0][0]
-    hdr = f'| method | square perf. | final acc | BWT | heads | MB | max drop | s ({threads} thread{"s" if threads > 1 else ""}) | authors (square) |'
-    lines = [hdr, '|' + '---|' * 9]
-    for r in rows:
-        au = AUTHORS.get(r['name'])
-        lines.append(f"| {r['name']} | {r['square']:.1f} | {r['acc']:.1f} | {r['bwt']:+.1f} | {r['heads']:.0f} | {r['mb']:.2f} | "
-                     f"{r['drop']:.1f} | {r['wall']:.0f} | {'' if au is None else f'{au:.2f}'} |")
-    table = '\n'.join(lines)
-    print('\n' + table)
-    print("(medians over seeds; accuracies in %; max drop = largest fall of a task below its accuracy right after training it)")
-    by = {r['name']: r for r in rows}
-    checks = []
-    if 'Finetune' in by: checks.append(('finetune forgets >= 15 points on some task', by['Finetune']['drop'] >= 15, f"{by['Finetune']['drop']:.1f} points"))
-    timed = None
-    if 'DNN expand + LR trick' in by:                  # the speed target: one run alone, with every core, as a user runs it
-        cores = os.cpu_count() or 1
-        with ProcessPoolExecutor(max_workers=1) as ex:
-            *_, timed = ex.submit(one_run, (a.set, 'DNN expand + LR trick', 'dnn', {}, a.seeds[0], cores)).result()
-        checks.append((f'full DNN quick run < 60 s (alone, {cores} threads, seed {a.seeds[0]})', timed < 60, f"{timed:.1f} s"))
-    for what, ok, val in checks: print(f"check: {what}: {'PASS' if ok else 'FAIL'} ({val})")
-    (ROOT/'bench').mkdir(exist_ok=True)
-    checks_md = '\n'.join(f"- {what}: {'PASS' if ok else 'FAIL'} ({val})" for what, ok, val in checks)
-    if not a.only: (ROOT/'bench'/'results.md').write_text(
-        f"Embedded stream `{stream.name}`, quick preset, seeds {a.seeds}, medians; `python bench/bench_methods.py` "
-        f"({a.jobs} worker processes, {threads} torch thread{'s' if threads > 1 else ''} each, on {os.cpu_count()} cores)\n\n{table}\n\n{checks_md}\n")
-    if 'Finetune' in keep and 'DNN expand + LR trick' in keep:
-        from dnn_lab.plots import plot_compare
-        import matplotlib.pyplot as plt
-        fig = plot_compare({'finetune': keep['Finetune'].acc_matrix, 'DNN (expand + LR trick)': keep['DNN expand + LR trick'].acc_matrix})
-        (ROOT/'docs'/'img').mkdir(parents=True, exist_ok=True)
-        fig.savefig(ROOT/'docs'/'img'/'finetune_vs_dnn.png', dpi=80, bbox_inches='tight'); plt.close(fig)
+    threads = threads_for(a.jobs)
+    ref = reference_seconds(threads)
+    print(f"{len(methods)} methods x seeds {a.seeds} on {a.stream or cfg.stream}; {a.jobs} worker(s) x {threads} thread(s); "
+          f"reference workload {ref:.2f} s", flush=True)
+    runs = {}
+    with pool(a.jobs) as ex:
+        for seed, out in ex.map(one_seed, [(a.set, a.stream, methods, s, threads) for s in a.seeds]):
+            ft = out[0][3]
+            for m, met, R, wall, old in out: runs.setdefault(m, []).append((met, R, wall, wall / ft, old))
+    rows = []
+    for m, rs in runs.items():
+        med = lambda k: float(np.median([x[0][k] for x in rs]))
+        rows.append(dict(method=m + (' (old data)' if rs[0][4] else ''), name=m, square=100 * med('square'), acc=100 * med('acc'),
+                         aia=100 * med('avg_inc_acc'), bwt=100 * med('bwt'), drop=100 * float(np.median([max_drop(x[1])[0] for x in rs])),
+                         params=med('params'), mb=med('mb'), stored=med('stored_bytes'), aux=med('aux_mb'), total=med('total_mb'),
+                         secs=float(np.median([x[2] for x in rs])), ratio=float(np.median([x[3] for x in rs]))))
+    hdr = '| method | square | final acc | avg inc acc | BWT | max drop | params | MB | stored old data | aux MB | total MB | s | x finetune |'
+    lines = [hdr, '|' + '---|' * 13] + [
+        f"| {r['method']} | {r['square']:.1f} | {r['acc']:.1f} | {r['aia']:.1f} | {r['bwt']:+.1f} | {r['drop']:.1f} | {r['params']:,.0f} | "
+        f"{r['mb']:.2f} | {r['stored'] / 2**20:.2f} MB | {r['aux']:.2f} | {r['total']:.2f} | {r['secs']:.0f} | {r['ratio']:.2f} |" for r in rows]
+    print('\n' + '\n'.join(lines))
+    checks = [check(f"{r['name']} time <= {TARGETS[r['name']]}x finetune", r['ratio'] <= TARGETS[r['name']], f"{r['ratio']:.2f}x")
+              for r in rows if r['name'] in TARGETS]
+    md = [f"`python bench/bench_methods.py{' --stream ' + a.stream if a.stream else ''}`: stream {a.stream or cfg.stream}, seeds {a.seeds}, medians; "
+          f"{a.jobs} worker process(es) x {threads} torch thread(s) on {os.cpu_count()} cores; times relative to the finetune run of the "
+          f"same process; reference workload {ref:.2f} s.", ''] + lines + [''] + [f"- {w}: {'PASS' if ok else 'FAIL'} ({v})" for w, ok, v in checks]
+    if not a.set and not a.methods:
+        name = 'methods_results.md' if not a.stream else f"methods_results_{a.stream.replace(':', '_').replace('/', '_')}.md"
+        (ROOT / 'bench' / name).write_text('\n'.join(md) + '\n')
     return 0 if all(ok for _, ok, _ in checks) else 1
+
 
 if __name__ == '__main__': sys.exit(main())

@@ -9,14 +9,15 @@ from __future__ import annotations
 import argparse, sys, time
 from datetime import datetime
 from pathlib import Path
-from .config import load_config, parse_sets, describe, PRESETS, STREAM_PRESETS
+from .config import Config, load_config, parse_sets, describe, PRESETS, STREAM_PRESETS, SETTINGS
 from .learner import METHODS, load_builtin_methods, method_class, method_settings
 from .data import stream_from_config
-from .run import run_sequence, RunResult
+from .run import run_sequence, RunResult, run_info, check_resume_settings, CHECKPOINT
+from .errors import LabError, LabFileNotFoundError, LabValueError, RunFolderError, writing
 
 # %% auto #0
-__all__ = ['COLUMNS', 'get_stream', 'fmt_table', 'cmd_stream', 'summary_row', 'task_line', 'Progress', 'cmd_run', 'methods_table',
-           'cmd_methods', 'cmd_settings', 'parser', 'main']
+__all__ = ['COLUMNS', 'get_stream', 'fmt_table', 'cmd_stream', 'summary_row', 'task_line', 'Progress', 'cmd_run', 'cmd_resume',
+           'methods_table', 'cmd_methods', 'cmd_settings', 'parser', 'main']
 
 # %% ../nbs/13_cli.ipynb #ba171c33
 def get_stream(spec: str | None, cfg):
@@ -43,11 +44,14 @@ def cmd_stream(args) -> int:
     st = get_stream(args.stream, cfg)
     print(f"{st.name}: {len(st)} tasks, {st.n_classes} classes, {st.scenario}, images {tuple(st.image_shape)}")
     print(fmt_table(st.table()))
-    out = Path(args.out or 'runs'); out.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out or 'runs')
     from dnn_lab.data import plot_gallery
     import matplotlib.pyplot as plt
     fig = plot_gallery(st); p = out/f'gallery_{st.name}.png'
-    fig.savefig(p, dpi=100, bbox_inches='tight'); plt.close(fig)
+    with writing(out, 'the gallery folder', 'choose another --out'):
+        out.mkdir(parents=True, exist_ok=True)
+        fig.savefig(p, dpi=100, bbox_inches='tight')
+    plt.close(fig)
     print(f"gallery written to {p}")
     return 0
 
@@ -83,32 +87,81 @@ class Progress:
     def __call__(self, event, **info):
         if self.quiet: return
         from tqdm.auto import tqdm
-        if event == 'epoch':
+        if event == 'resumed': print(f"[{self.method}] resumed from {info['folder']}: tasks 0-{info['t'] - 1} from its checkpoint", flush=True)
+        elif event == 'epoch':
             if self.bar is None: self.bar = tqdm(total=info['epochs'], desc=f"{self.method} task {info['t']}", leave=False, file=sys.stderr)
             self.bar.update(1); self.bar.set_postfix(loss=f"{info['loss']:.3f}")
         elif event == 'task_end':
             if self.bar is not None: self.bar.close(); self.bar = None
             print(f"[{self.method}] " + task_line(**info), flush=True)
 
+def _methods(args) -> list[str]:
+    return [m for spec in (args.method or []) for m in spec.split(',') if m]
+
 def cmd_run(args) -> int:
+    if args.resume: return cmd_resume(args)
     ov = _overrides(args)
     cfg = load_config(**ov)
+    methods = _methods(args) or ['dnn', 'finetune']
+    for m in methods: method_class(m)                              # every name checked before the stream is built
     st = get_stream(args.stream, cfg)
-    methods = [m for spec in (args.method or ['dnn', 'finetune']) for m in spec.split(',') if m]
     root = Path(args.out) if args.out else Path('runs')/datetime.now().strftime('%Y%m%d-%H%M%S')
     print(f"stream {st.name}: {len(st)} tasks, {st.n_classes} classes; preset {cfg.preset} ({cfg.arch}); runs in {root}")
-    rows = []
-    for m in methods:
-        out = root/m
-        try: res = run_sequence(st, m, seed=cfg.seed, cfg=cfg, out=out, callbacks=[Progress(m, args.quiet)], device=args.device)
+    spec = args.stream or cfg.stream
+    return _run_all(args, [(m, cfg, root/m, False, st, spec) for m in methods], root)
+
+def _run_all(args, jobs, root, rows=()) -> int:
+    "Run (or resume) each job `(method, cfg, folder, resume, stream, spec)`, then print the comparison table."
+    rows = list(rows)
+    for m, cfg, out, resume, st, spec in jobs:
+        try: res = run_sequence(st, m, seed=cfg.seed, cfg=cfg, out=None if resume else out, resume=out if resume else None,
+                                callbacks=[Progress(m, args.quiet)], device=args.device, stream_spec=spec)
         except KeyboardInterrupt:
-            print(f"\ninterrupted: the finished tasks of {m} are saved in {out}", file=sys.stderr)
+            print(f"\ninterrupted: the finished tasks of {m} are saved in {out}; continue with `dnn-lab run --resume {root}`", file=sys.stderr)
             return 130
         rows.append(summary_row(m, res))
         print(f"[{m}] done: run folder {out}", flush=True)
     print('\n' + fmt_table(rows, [c for c in COLUMNS if any(c in r for r in rows)]))
-    print("(accuracies in %; square = mean of the whole accuracy matrix, the DNN authors' headline)")
+    print("(accuracies in %; square = mean of the whole accuracy matrix, our reading of the DNN poster's square performance)")
     return 0
+
+def _run_folders(root: Path) -> list[Path]:
+    "`root` itself when it is a run folder, else its subfolders that are (one per method, as `dnn-lab run --out` writes them)."
+    if not root.is_dir(): raise LabFileNotFoundError(f"--resume: folder '{root}' does not exist; give the --out folder of a stopped `dnn-lab run` (or one method's folder in it)")
+    is_run = lambda p: (p/'run.json').exists() or (p/CHECKPOINT).exists()
+    if is_run(root): return [root]
+    found = sorted(p for p in root.iterdir() if p.is_dir() and is_run(p))
+    if not found: raise RunFolderError(f"--resume: '{root}' holds no run folder (no run.json or checkpoint.pt in it or in its subfolders); give the --out folder of a stopped `dnn-lab run`")
+    return found
+
+def cmd_resume(args) -> int:
+    "Continue the stopped runs in `args.resume` with their own settings; runs already complete are reported, not rerun."
+    if args.out: raise LabValueError("--resume continues runs in their own folders; drop --out")
+    root = Path(args.resume)
+    infos = [(f, run_info(f)) for f in _run_folders(root)]
+    wanted = _methods(args)
+    if wanted:
+        infos = [(f, i) for f, i in infos if i['method'] in wanted]
+        if not infos: raise RunFolderError(f"--resume: '{root}' holds no run of {', '.join(wanted)}; drop --method to resume what it holds")
+    todo = [(f, i) for f, i in infos if i['status'] != 'complete']
+    if not todo:
+        raise RunFolderError(f"--resume: every run in '{root}' is complete ({', '.join(i['method'] for _, i in infos)}); there is nothing to resume. "
+                             f"Start a new run with another --out")
+    jobs, streams, rows = [], {}, []
+    for f, i in todo:
+        base = Config({k: v for k, v in i['config'].items() if k in SETTINGS})
+        cfg = base.replace(**_overrides(args))
+        check_resume_settings(i['config'], i['method'], cfg, f)     # a --set that would change the run is refused by name
+        spec = args.stream or i['stream_spec'] or cfg.stream
+        key = (spec, *(getattr(cfg, k) for k in ('n_classes', 'image_size', 'n_train', 'n_test', 'ci_tasks', 'seed')))
+        if key not in streams: streams[key] = get_stream(spec, cfg)
+        jobs.append((i['method'], cfg, f, True, streams[key], spec))
+        print(f"resuming {i['method']} in {f}: {i['tasks_done']} of {i['n_tasks']} tasks done")
+    for f, i in infos:
+        if i['status'] == 'complete':
+            print(f"{i['method']} in {f} is complete; not rerun")
+            rows.append(summary_row(i['method'], RunResult.load(f, model=False)))
+    return _run_all(args, jobs, root, rows)
 
 # %% ../nbs/13_cli.ipynb #c6521de2
 def methods_table() -> list[dict]:
@@ -143,7 +196,9 @@ def _overrides(args) -> dict:
     return ov
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='dnn-lab', description='dnn_lab: incremental learning with the Dynamic Neural Network. '
+    dbg = argparse.ArgumentParser(add_help=False)
+    dbg.add_argument('--debug', action='store_true', default=argparse.SUPPRESS, help="show the full traceback of any error (a user's mistake too)")
+    p = argparse.ArgumentParser(prog='dnn-lab', parents=[dbg], description='dnn_lab: incremental learning with the Dynamic Neural Network. '
                                 'With no command: run dnn and finetune on the embedded default stream (quick preset).')
     sub = p.add_subparsers(dest='cmd')
     def common(s):
@@ -152,23 +207,27 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override any settings.ini key; repeatable')
         s.add_argument('--out', help='output folder (default runs/<time>)')
         s.add_argument('--seed', type=int)
-    s = sub.add_parser('stream', help='print the task table and write a sample gallery PNG'); common(s)
-    s = sub.add_parser('run', help='run methods over the stream and compare them'); common(s)
+    s = sub.add_parser('stream', parents=[dbg], help='print the task table and write a sample gallery PNG'); common(s)
+    s = sub.add_parser('run', parents=[dbg], help='run methods over the stream and compare them'); common(s)
     s.add_argument('--method', action='append', help=' | '.join(METHODS) + '; repeatable or comma-separated (default dnn,finetune); `dnn-lab methods` describes them')
+    s.add_argument('--resume', metavar='DIR', help='continue the stopped runs in DIR (the --out of a `dnn-lab run`, or one method\'s folder in it) with their own settings')
     s.add_argument('--device', choices=['cpu', 'cuda'], help='force a device (default: settings.ini device = auto)')
     s.add_argument('--quiet', action='store_true', help='no per-task lines or progress bars')
-    s = sub.add_parser('methods', help='list every registered method, what it keeps between tasks and its settings')
-    s = sub.add_parser('settings', help='list every setting, its value and allowed values'); common(s)
+    s = sub.add_parser('methods', parents=[dbg], help='list every registered method, what it keeps between tasks and its settings')
+    s = sub.add_parser('settings', parents=[dbg], help='list every setting, its value and allowed values'); common(s)
     s.add_argument('--method', action='append', help='only the shared settings and those of these methods')
     return p
 
 def main(argv=None) -> int:
-    "Entry point of the `dnn-lab` console script."
+    "Entry point of the `dnn-lab` console script: a user's mistake (a `LabError`) is one line and exit status 2; anything else keeps its traceback."
     argv = sys.argv[1:] if argv is None else list(argv)
-    load_builtin_methods()                                         # every registered method is offered by --method
-    args = parser().parse_args(argv or ['run'])
-    if args.cmd is None: args = parser().parse_args(['run'] + argv)
-    try: return {'stream': cmd_stream, 'run': cmd_run, 'methods': cmd_methods, 'settings': cmd_settings}[args.cmd](args)
-    except (ValueError, FileNotFoundError, FileExistsError, TypeError) as e:
-        print(f"dnn-lab: error: {e}", file=sys.stderr)
+    debug = '--debug' in argv
+    try:
+        load_builtin_methods()                                     # every registered method is offered by --method
+        args = parser().parse_args(argv or ['run'])
+        if args.cmd is None: args = parser().parse_args(['run'] + argv)
+        return {'stream': cmd_stream, 'run': cmd_run, 'methods': cmd_methods, 'settings': cmd_settings}[args.cmd](args)
+    except LabError as e:
+        if debug: raise
+        print(f"dnn-lab: error: {' '.join(str(e).split())}", file=sys.stderr)
         return 2

@@ -6,10 +6,11 @@ Docs: https://dnn-lab.github.io/dnn_lab/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #ac9e527d
 from __future__ import annotations
-import math
+import math, warnings
 from dataclasses import dataclass, field
 import numpy as np
 import torch
+from .errors import LabValueError
 
 # %% auto #0
 __all__ = ['SCENARIOS', 'SHAPES', 'TEXTURES', 'PALETTE', 'MAX_CLASSES', 'FACTORS', 'NEUTRAL', 'MAX_TILT', 'IROS9', 'PRESETS',
@@ -18,22 +19,39 @@ __all__ = ['SCENARIOS', 'SHAPES', 'TEXTURES', 'PALETTE', 'MAX_CLASSES', 'FACTORS
            'make_class_incremental', 'stream_from_config', 'plot_gallery', 'augment']
 
 # %% ../nbs/00_data.ipynb #ae969472
+def _check_pixels(x: torch.Tensor, what: str):
+    "Images must be finite and lie in [0, 1]; the error names the first bad image and the fix."
+    if not len(x): return
+    bad = ~torch.isfinite(x)
+    if bad.any():
+        first = int(bad.flatten(1).any(1).nonzero()[0])
+        raise LabValueError(f"{what}: {int(bad.sum())} pixel value(s) are NaN or infinite (the first in image {first}); "
+                            f"fix those images or drop them (e.g. keep x[torch.isfinite(x).flatten(1).all(1)])")
+    lo, hi = (float(v) for v in x.aminmax())
+    if lo < 0 or hi > 1:
+        raise LabValueError(f"{what}: images must lie in [0, 1], got values from {lo:.4g} to {hi:.4g}; scale them "
+                            f"(uint8 pixels: x / 255; standardised images: undo the mean/std normalisation)")
+
 class TensorData(torch.utils.data.Dataset):
-    "Images `x` (N, C, H, W) in [0, 1] and labels `y` (N,), held in memory."
-    def __init__(self, x: torch.Tensor, y: torch.Tensor, what: str = 'data'):
+    "Images `x` (N, C, H, W) in [0, 1] and integer labels `y` (N,), held in memory; checked unless `check=False`."
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, what: str = 'data', check: bool = True):
         x, y = torch.as_tensor(x), torch.as_tensor(y)
-        if x.ndim != 4: raise ValueError(f"{what}: images must be a 4-d tensor (N, C, H, W), got shape {tuple(x.shape)}")
-        if x.shape[1] not in (1, 3): raise ValueError(f"{what}: images must have 1 or 3 channels (N, C, H, W), got C={x.shape[1]} in shape {tuple(x.shape)}")
-        if min(x.shape[2:]) < 16: raise ValueError(f"{what}: images must be at least 16 px on each side, got {tuple(x.shape[2:])}")
-        if y.ndim != 1 or len(y) != len(x): raise ValueError(f"{what}: labels must have shape ({len(x)},) to match {len(x)} images, got {tuple(y.shape)}")
-        if not x.is_floating_point(): raise ValueError(f"{what}: images must be float tensors in [0, 1], got dtype {x.dtype}; divide uint8 images by 255")
+        if x.ndim != 4: raise LabValueError(f"{what}: images must be a 4-d tensor (N, C, H, W), got shape {tuple(x.shape)}")
+        if x.shape[1] not in (1, 3): raise LabValueError(f"{what}: images must have 1 or 3 channels (N, C, H, W), got C={x.shape[1]} in shape {tuple(x.shape)}")
+        if min(x.shape[2:]) < 16: raise LabValueError(f"{what}: images must be at least 16 px on each side, got {tuple(x.shape[2:])}")
+        if y.ndim != 1 or len(y) != len(x): raise LabValueError(f"{what}: labels must have shape ({len(x)},) to match {len(x)} images, got {tuple(y.shape)}")
+        if not x.is_floating_point(): raise LabValueError(f"{what}: images must be float tensors in [0, 1], got dtype {x.dtype}; divide uint8 images by 255")
+        if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+            raise LabValueError(f"{what}: labels must be integer class indices 0..n_classes-1, got dtype {y.dtype}; "
+                                f"convert whole-number labels with y.long(), or map names to indices")
+        if check: _check_pixels(x, what)
         self.x, self.y = x, y.long()
     def __len__(self): return len(self.y)
     def __getitem__(self, i): return self.x[i], self.y[i]
     @property
     def labels(self) -> torch.Tensor: return self.y
-    def subset(self, idx) -> TensorData: return TensorData(self.x[idx], self.y[idx])
-    def to(self, device) -> TensorData: return TensorData(self.x.to(device), self.y.to(device))
+    def subset(self, idx) -> TensorData: return TensorData(self.x[idx], self.y[idx], check=False)
+    def to(self, device) -> TensorData: return TensorData(self.x.to(device), self.y.to(device), check=False)
     def __repr__(self): return f"TensorData({len(self)} images of {tuple(self.x.shape[1:])})"
 
 # %% ../nbs/00_data.ipynb #3b105b59
@@ -51,13 +69,17 @@ def _labels(data) -> torch.Tensor:
     if hasattr(data, 'labels'): return torch.as_tensor(data.labels)
     return torch.as_tensor([int(data[i][1]) for i in range(len(data))])
 
-def _check_task(task: Task, n_classes: int):
+def _check_task(task: Task, n_classes: int, scenario: str = 'data-incremental'):
     for split in ('train', 'test'):
         data = getattr(task, split)
-        if len(data) == 0: raise ValueError(f"task '{task.name}' has an empty {split} set; every task needs training and test images")
+        if len(data) == 0: raise LabValueError(f"task '{task.name}' has an empty {split} set; every task needs training and test images")
         y = _labels(data)
         bad = y[(y < 0) | (y >= n_classes)]
-        if len(bad): raise ValueError(f"task '{task.name}' {split} set has label {int(bad[0])} outside 0..{n_classes-1} (n_classes={n_classes}); fix the labels or pass the right n_classes")
+        if len(bad): raise LabValueError(f"task '{task.name}' {split} set has label {int(bad[0])} outside 0..{n_classes-1} (n_classes={n_classes}); fix the labels or pass the right n_classes")
+        if split == 'train' and scenario == 'data-incremental' and len(y.unique()) == 1:
+            warnings.warn(f"task '{task.name}' trains on one class only (class {int(y[0])}): a data-incremental task normally holds "
+                          f"every class, and a network trained on one class learns to answer it always; check the labels, or pass "
+                          f"scenario='class-incremental' if each task brings its own classes", UserWarning, stacklevel=4)
 
 # %% ../nbs/00_data.ipynb #8b6dfe22
 SCENARIOS = ('data-incremental', 'class-incremental')
@@ -66,14 +88,14 @@ class TaskStream:
     "An ordered sequence of `Task`s over `n_classes` classes."
     def __init__(self, tasks, n_classes: int, name: str = 'custom', class_names=None, scenario: str = 'data-incremental'):
         self.tasks, self.n_classes, self.name, self.scenario = list(tasks), int(n_classes), name, scenario
-        if not self.tasks: raise ValueError(f"stream '{name}' has no tasks; give at least one")
-        if self.n_classes < 2: raise ValueError(f"stream '{name}': n_classes must be at least 2, got {n_classes}")
-        if scenario not in SCENARIOS: raise ValueError(f"stream '{name}': scenario must be one of {SCENARIOS}, got {scenario!r}")
+        if not self.tasks: raise LabValueError(f"stream '{name}' has no tasks; give at least one")
+        if self.n_classes < 2: raise LabValueError(f"stream '{name}': n_classes must be at least 2, got {n_classes}")
+        if scenario not in SCENARIOS: raise LabValueError(f"stream '{name}': scenario must be one of {SCENARIOS}, got {scenario!r}")
         self.class_names = list(class_names) if class_names is not None else [f'object {i}' for i in range(self.n_classes)]
-        if len(self.class_names) != self.n_classes: raise ValueError(f"stream '{name}': {len(self.class_names)} class names for n_classes={self.n_classes}")
-        for t in self.tasks: _check_task(t, self.n_classes)
+        if len(self.class_names) != self.n_classes: raise LabValueError(f"stream '{name}': {len(self.class_names)} class names for n_classes={self.n_classes}")
+        for t in self.tasks: _check_task(t, self.n_classes, scenario)
         shapes = {tuple(t.train[0][0].shape) for t in self.tasks} | {tuple(t.test[0][0].shape) for t in self.tasks}
-        if len(shapes) > 1: raise ValueError(f"stream '{name}': tasks have different image shapes {sorted(shapes)}; resize them to one shape (C, H, W)")
+        if len(shapes) > 1: raise LabValueError(f"stream '{name}': tasks have different image shapes {sorted(shapes)}; resize them to one shape (C, H, W)")
         self.image_shape = shapes.pop()
 
     def __len__(self): return len(self.tasks)
@@ -87,7 +109,7 @@ class TaskStream:
         out = []
         for i, t in enumerate(tasks):
             missing = {'x_train', 'y_train', 'x_test', 'y_test'} - set(t)
-            if missing: raise ValueError(f"task {i} lacks {sorted(missing)}; each task is dict(name=..., x_train=..., y_train=..., x_test=..., y_test=...)")
+            if missing: raise LabValueError(f"task {i} lacks {sorted(missing)}; each task is dict(name=..., x_train=..., y_train=..., x_test=..., y_test=...)")
             nm = t.get('name', f'task {i}')
             out.append(Task(nm, TensorData(t['x_train'], t['y_train'], f"task '{nm}' train"), TensorData(t['x_test'], t['y_test'], f"task '{nm}' test"), dict(t.get('factors', {}))))
         return cls(out, n_classes, name, class_names, scenario)
@@ -107,7 +129,7 @@ MAX_CLASSES = 2*len(PALETTE)*(len(PALETTE) - 1)   # one colour pair per two inst
 # %% ../nbs/00_data.ipynb #e1f4acfb
 def object_catalogue(n_classes: int = 20) -> list[dict]:
     "Shape, two colours and texture of each of `n_classes` instances; instances 2g and 2g+1 share their colours."
-    if not 2 <= n_classes <= MAX_CLASSES: raise ValueError(f"n_classes must be in 2..{MAX_CLASSES} for the embedded stream, got {n_classes}")
+    if not 2 <= n_classes <= MAX_CLASSES: raise LabValueError(f"n_classes must be in 2..{MAX_CLASSES} for the embedded stream, got {n_classes}")
     cols, out = list(PALETTE), []
     for k in range(n_classes):
         g, odd = divmod(k, 2)
@@ -134,7 +156,7 @@ def _sdf(shape: str, u, v):
     if shape == 'hexagon': return _polygon(u, v, 6, .8, 0.)
     if shape == 'crescent': return torch.maximum(r - .9, .7 - torch.hypot(u - .5, v - .15))
     if shape == 'bar': return (torch.hypot(u/.95, v/.42) - 1)*.42
-    raise ValueError(f"unknown shape {shape!r}; valid shapes: {', '.join(SHAPES)}")
+    raise LabValueError(f"unknown shape {shape!r}; valid shapes: {', '.join(SHAPES)}")
 
 def _wave(x, omega, sigma):
     "sin(omega x) blurred over a pixel of width ~sigma: the finer the wave, the weaker."
@@ -148,7 +170,7 @@ def _texture(tex: str, u, v, f, pix):
     elif tex == 'checks': w = 6*_wave(u, om, s)*_wave(v, om, s)
     elif tex == 'dots': w = 3*(_wave(u, om, s)*_wave(v, om, s) - .35*torch.exp(-(om*s)**2))
     elif tex == 'rings': w = 3*_wave(torch.hypot(u, v), om*1.2, s)
-    else: raise ValueError(f"unknown texture {tex!r}; valid textures: {', '.join(TEXTURES)}")
+    else: raise LabValueError(f"unknown texture {tex!r}; valid textures: {', '.join(TEXTURES)}")
     return (.5 + .5*w).clamp(0, 1)
 
 # %% ../nbs/00_data.ipynb #6d1a739c
@@ -190,13 +212,13 @@ def _occlusion_frac(level: str) -> float | None:
 
 def check_factors(factors: dict, what: str = 'factors') -> dict:
     "`factors` completed with the neutral levels, after checking every key and level."
-    if not isinstance(factors, dict): raise ValueError(f"{what} must be a dict like {NEUTRAL}, got {type(factors).__name__}")
+    if not isinstance(factors, dict): raise LabValueError(f"{what} must be a dict like {NEUTRAL}, got {type(factors).__name__}")
     for k, v in factors.items():
-        if k not in FACTORS: raise ValueError(f"{what}: unknown factor '{k}'; valid factors: {', '.join(FACTORS)}")
+        if k not in FACTORS: raise LabValueError(f"{what}: unknown factor '{k}'; valid factors: {', '.join(FACTORS)}")
         if k == 'occlusion' and _occlusion_frac(v) is not None: continue
         if v not in FACTORS[k]:
             extra = " or any 'N%' with N in 0..75" if k == 'occlusion' else ''
-            raise ValueError(f"{what}: unknown {k} level {v!r}; valid levels: {', '.join(FACTORS[k])}{extra}")
+            raise LabValueError(f"{what}: unknown {k} level {v!r}; valid levels: {', '.join(FACTORS[k])}{extra}")
     return {**NEUTRAL, **factors}
 
 # %% ../nbs/00_data.ipynb #00707677
@@ -315,7 +337,7 @@ def preset_factors(preset: str) -> list[dict]:
     "The named factors of each task of a data-incremental `preset`."
     if preset == 'iros9': return [dict(f) for f in IROS9]
     if preset in FACTORS: return [{preset: lv} for lv in FACTORS[preset]]
-    raise ValueError(f"unknown stream preset {preset!r}; valid presets: {', '.join(PRESETS)} (or pass factors=[dict(...), ...])")
+    raise LabValueError(f"unknown stream preset {preset!r}; valid presets: {', '.join(PRESETS)} (or pass factors=[dict(...), ...])")
 
 # %% ../nbs/00_data.ipynb #8112d5b6
 _SHORT = {'illumination': '{} light', 'occlusion': '{} occl.', 'pixel': '{}', 'clutter': '{} clutter'}
@@ -327,9 +349,9 @@ def factor_label(named: dict) -> str:
 def _task_seed(seed, i): return int(np.random.SeedSequence([int(seed), int(i)]).generate_state(1)[0])
 
 def _check_sizes(n_classes, image_size, n_train, n_test):
-    if image_size < 16: raise ValueError(f"image_size must be at least 16 px, got {image_size}")
+    if image_size < 16: raise LabValueError(f"image_size must be at least 16 px, got {image_size}")
     for nm, v in (('n_train', n_train), ('n_test', n_test)):
-        if v < 1: raise ValueError(f"{nm} (images per class per task) must be at least 1, got {v}")
+        if v < 1: raise LabValueError(f"{nm} (images per class per task) must be at least 1, got {v}")
     return object_catalogue(n_classes)
 
 class _one_thread:
@@ -354,7 +376,7 @@ def make_stream(preset: str = 'iros9', n_classes: int = 20, image_size: int = 32
     if factors is None and preset == 'class_inc': return make_class_incremental(ci_tasks, n_classes, image_size, n_train, n_test, seed)
     cat = _check_sizes(n_classes, image_size, n_train, n_test)
     if factors is not None:
-        if isinstance(factors, dict) or not len(factors): raise ValueError("factors must be a non-empty list of dicts, one per task, e.g. [dict(illumination='weak'), dict(pixel='small')]")
+        if isinstance(factors, dict) or not len(factors): raise LabValueError("factors must be a non-empty list of dicts, one per task, e.g. [dict(illumination='weak'), dict(pixel='small')]")
         named, name = [dict(f) for f in factors], 'custom'
         for i, f in enumerate(named): check_factors(f, f'factors[{i}]')
     else: named, name = preset_factors(preset), preset
@@ -366,7 +388,7 @@ def make_stream(preset: str = 'iros9', n_classes: int = 20, image_size: int = 32
 def make_class_incremental(n_tasks: int = 5, n_classes: int = 20, image_size: int = 32, n_train: int = 40, n_test: int = 20, seed: int = 0) -> TaskStream:
     "The embedded objects in neutral conditions, classes split over `n_tasks` tasks in order."
     cat = _check_sizes(n_classes, image_size, n_train, n_test)
-    if not 2 <= n_tasks <= n_classes: raise ValueError(f"n_tasks must be in 2..n_classes={n_classes} for a class-incremental split, got {n_tasks}")
+    if not 2 <= n_tasks <= n_classes: raise LabValueError(f"n_tasks must be in 2..n_classes={n_classes} for a class-incremental split, got {n_tasks}")
     splits = np.array_split(np.arange(n_classes), n_tasks)
     tasks = [_render_task(f'classes {s[0]}-{s[-1]}', s.tolist(), {}, cat, image_size, n_train, n_test, _task_seed(seed, i)) for i, s in enumerate(splits)]
     return TaskStream(tasks, n_classes, 'class_inc', [c['name'] for c in cat], scenario='class-incremental')
@@ -443,7 +465,7 @@ def _photometric(x, g):
 
 def augment(x: torch.Tensor, level: str = 'light', generator: torch.Generator | None = None) -> torch.Tensor:
     "A randomly augmented copy of the batch `x` (N, C, H, W) in [0, 1], on its device: level none | light | strong."
-    if level not in AUGMENT_LEVELS: raise ValueError(f"unknown augmentation level {level!r}; valid levels: {', '.join(AUGMENT_LEVELS)}")
+    if level not in AUGMENT_LEVELS: raise LabValueError(f"unknown augmentation level {level!r}; valid levels: {', '.join(AUGMENT_LEVELS)}")
     if level == 'none': return x
     g = generator if generator is not None else torch.Generator(x.device).manual_seed(int(torch.randint(2**62, (1,))))
     x = _shift(x, g)

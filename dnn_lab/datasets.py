@@ -12,10 +12,11 @@ import numpy as np
 import torch
 from PIL import Image
 from .data import TensorData, Task, TaskStream
+from .errors import LabFileNotFoundError, LabValueError
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'OPENLORIS_LAYOUTS', 'OPENLORIS_FACTORS', 'FIRST_ROUND_FACTORS', 'CORE50_LAYOUT', 'FOLDER_LAYOUT',
-           'LOADERS', 'SPEC_FORMS', 'load_image', 'materialize', 'ImageFiles', 'read_filelist', 'show_tree',
+           'LOADERS', 'SPEC_FORMS', 'NAMED', 'load_image', 'materialize', 'ImageFiles', 'read_filelist', 'show_tree',
            'openloris_layout', 'openloris_stream', 'core50_stream', 'folder_stream', 'TorchvisionImages',
            'class_groups', 'torchvision_stream', 'load_stream', 'materialize_stream']
 
@@ -35,16 +36,17 @@ def load_image(path, image_size: int = 32, channels: int = 3) -> torch.Tensor:
             im.draft('RGB' if channels == 3 else 'L', (image_size, image_size))
             return _to_tensor(im, image_size, channels)
     except FileNotFoundError:
-        raise FileNotFoundError(f"image file '{path}' does not exist; restore it or remove it from the dataset's file list") from None
+        raise LabFileNotFoundError(f"image file '{path}' does not exist; restore it or remove it from the dataset's file list") from None
     except (OSError, SyntaxError, ValueError) as e:   # PIL's UnidentifiedImageError and truncated files are OSErrors
-        raise ValueError(f"cannot read image '{path}' ({type(e).__name__}: {e}); the file is corrupt or not an image: remove or replace it") from e
+        raise LabValueError(f"cannot read image '{path}' ({type(e).__name__}: {e}); the file is corrupt or not an image: remove or replace it") from e
 
 # %% ../nbs/01_datasets.ipynb #06d5d770
 def materialize(data, batch_size: int = 256, num_workers: int = 0, device=None) -> TensorData:
     "Every image of the dataset `data` loaded at once into a `TensorData` (on `device` if given)."
     if isinstance(data, TensorData): return data.to(device) if device is not None else data
-    if len(data) == 0: raise ValueError("cannot materialize an empty dataset; it has no images")
-    xs, ys = zip(*torch.utils.data.DataLoader(data, batch_size=batch_size, num_workers=num_workers))
+    if len(data) == 0: raise LabValueError("cannot materialize an empty dataset; it has no images")
+    xs, ys = zip(*torch.utils.data.DataLoader(data, batch_size=batch_size, num_workers=num_workers,
+                                                 generator=torch.Generator()))   # not the global RNG: the user's stays untouched
     out = TensorData(torch.cat(xs), torch.cat(ys))
     return out.to(device) if device is not None else out
 
@@ -61,8 +63,8 @@ class _LazyImages(torch.utils.data.Dataset):
     def image_shape(self) -> tuple: return (self.channels, self.image_size, self.image_size)
 
 def _check_shape(image_size, channels):
-    if channels not in (1, 3): raise ValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels}")
-    if int(image_size) < 16: raise ValueError(f"image_size must be at least 16 px, got {image_size}")
+    if channels not in (1, 3): raise LabValueError(f"channels must be 1 (grayscale) or 3 (RGB), got {channels}")
+    if int(image_size) < 16: raise LabValueError(f"image_size must be at least 16 px, got {image_size}")
 
 # %% ../nbs/01_datasets.ipynb #de1c43c8
 class ImageFiles(_LazyImages):
@@ -71,7 +73,7 @@ class ImageFiles(_LazyImages):
         self.paths = [Path(p) for p in paths]
         self.labels = torch.as_tensor(list(labels), dtype=torch.long)
         if self.labels.ndim != 1 or len(self.labels) != len(self.paths):
-            raise ValueError(f"{len(self.paths)} image paths but {len(self.labels)} labels; give one integer label per image")
+            raise LabValueError(f"{len(self.paths)} image paths but {len(self.labels)} labels; give one integer label per image")
         _check_shape(image_size, channels)
         self.image_size, self.channels = int(image_size), channels
 
@@ -100,34 +102,34 @@ def _natural(s) -> list:
 
 def _need_dir(path, what: str, layout: str) -> Path:
     p = Path(path).expanduser()
-    if not p.exists(): raise FileNotFoundError(f"{what} '{p}' does not exist; expected {layout}")
-    if not p.is_dir(): raise ValueError(f"{what} '{p}' is a file, not a folder; expected {layout}")
+    if not p.exists(): raise LabFileNotFoundError(f"{what} '{p}' does not exist; expected {layout}")
+    if not p.is_dir(): raise LabValueError(f"{what} '{p}' is a file, not a folder; expected {layout}")
     return p
 
 def _check_files(paths, source):
     missing = [p for p in paths if not p.is_file()]
-    if missing: raise FileNotFoundError(f"{len(missing)} image file(s) listed in '{source}' do not exist, e.g. '{missing[0]}'; restore them or remove their lines")
+    if missing: raise LabFileNotFoundError(f"{len(missing)} image file(s) listed in '{source}' do not exist, e.g. '{missing[0]}'; restore them or remove their lines")
 
 # %% ../nbs/01_datasets.ipynb #67cd26c8
 def read_filelist(path, root) -> tuple[list[Path], list[int]]:
     "Image paths (joined to `root`) and integer labels from a text file of `relative/path label` lines."
     path, root = Path(path), Path(root)
-    if not path.is_file(): raise FileNotFoundError(f"file list '{path}' does not exist; {_found(path.parent)}")
+    if not path.is_file(): raise LabFileNotFoundError(f"file list '{path}' does not exist; {_found(path.parent)}")
     paths, labels = [], []
     for n, line in enumerate(path.read_text().splitlines(), 1):
         if not line.strip(): continue
         parts = line.strip().rsplit(None, 1)
         if len(parts) != 2 or not re.fullmatch(r'-?\d+', parts[1]):
-            raise ValueError(f"line {n} of '{path}' is {line!r}; expected 'relative/path label' with an integer label")
+            raise LabValueError(f"line {n} of '{path}' is {line!r}; expected 'relative/path label' with an integer label")
         paths.append(root/parts[0]); labels.append(int(parts[1]))
-    if not paths: raise ValueError(f"file list '{path}' lists no images; every task needs training and test images ('relative/path label' lines)")
+    if not paths: raise LabValueError(f"file list '{path}' lists no images; every task needs training and test images ('relative/path label' lines)")
     _check_files(paths, path)
     return paths, labels
 
 # %% ../nbs/01_datasets.ipynb #5809d145
 def _check_labels(labels, n_classes: int, source):
     bad = [y for y in labels if not 0 <= y < n_classes]
-    if bad: raise ValueError(f"label {bad[0]} in '{source}' is outside 0..{n_classes - 1} (n_classes={n_classes}); fix the labels or pass the right n_classes")
+    if bad: raise LabValueError(f"label {bad[0]} in '{source}' is outside 0..{n_classes - 1} (n_classes={n_classes}); fix the labels or pass the right n_classes")
 
 def _folder_names(files, n_classes: int):
     "Class names from the images' folders, if each class has one folder of its own; else None."
@@ -192,20 +194,20 @@ def openloris_layout(root) -> str:
     train = root/'train'
     if train.is_dir() and any((d/'label.csv').is_file() for d in _subdirs(train)): return 'csv'
     if train.is_dir() and any(_subdirs(d) for d in _subdirs(train)): return 'tasks'
-    raise ValueError(f"'{root}' is not in a known OpenLORIS-Object layout; accepted: {_layouts_text()}. Found: {_found(root)}")
+    raise LabValueError(f"'{root}' is not in a known OpenLORIS-Object layout; accepted: {_layouts_text()}. Found: {_found(root)}")
 
 # %% ../nbs/01_datasets.ipynb #4b8fddb7
 def _read_label_csv(folder: Path, hint: str = '') -> tuple[list[Path], list[str], Path]:
     "Paths and raw (text) labels of the batch folder `folder`, from its label.csv."
     f = folder/'label.csv'
-    if not f.is_file(): raise FileNotFoundError(f"'{folder}' has no label.csv; in the first-round layout every batch folder holds its images and a label.csv with columns 'file name', 'label'")
+    if not f.is_file(): raise LabFileNotFoundError(f"'{folder}' has no label.csv; in the first-round layout every batch folder holds its images and a label.csv with columns 'file name', 'label'")
     with open(f, newline='', encoding='utf-8-sig') as fh:
         reader = csv.DictReader(fh)
         cols = {(c or '').strip().lower(): c for c in reader.fieldnames or []}
         if 'file name' not in cols or 'label' not in cols:
-            raise ValueError(f"'{f}' has columns {reader.fieldnames}; expected 'file name' and 'label'{hint}")
+            raise LabValueError(f"'{f}' has columns {reader.fieldnames}; expected 'file name' and 'label'{hint}")
         rows = [((r[cols['file name']] or '').strip(), (r[cols['label']] or '').strip()) for r in reader if any((v or '').strip() for v in r.values())]
-    if not rows: raise ValueError(f"'{f}' lists no images; every task needs training and test images")
+    if not rows: raise LabValueError(f"'{f}' lists no images; every task needs training and test images")
     paths = [folder/name for name, _ in rows]
     _check_files(paths, f)
     return paths, [y for _, y in rows], f
@@ -225,7 +227,7 @@ def _openloris_csv(root: Path, use_validation: bool = False, **_) -> tuple[list[
     specs = []
     for b in [d for d in _subdirs(root/'train') if (d/'label.csv').is_file()]:
         tb = root/test_split/b.name
-        if not tb.is_dir(): raise FileNotFoundError(f"'{b}' has no matching '{tb}'; the first-round layout needs train/{b.name} and {test_split}/{b.name}{hint}")
+        if not tb.is_dir(): raise LabFileNotFoundError(f"'{b}' has no matching '{tb}'; the first-round layout needs train/{b.name} and {test_split}/{b.name}{hint}")
         specs.append((b.name, _read_label_csv(b), _read_label_csv(tb, hint)))
     ys, names = _number_labels([s[i][1] for s in specs for i in (1, 2)])
     tasks = []
@@ -237,11 +239,11 @@ def _openloris_csv(root: Path, use_validation: bool = False, **_) -> tuple[list[
 
 def _openloris_filelists(root: Path, factor: str = 'iros', **_) -> tuple[list[dict], None]:
     factor = 'iros' if factor == 'mixture-iros' else factor
-    if factor not in OPENLORIS_FACTORS: raise ValueError(f"factor must be one of {', '.join(OPENLORIS_FACTORS)} (or 'mixture-iros', the same as 'iros'), got {factor!r}")
+    if factor not in OPENLORIS_FACTORS: raise LabValueError(f"factor must be one of {', '.join(OPENLORIS_FACTORS)} (or 'mixture-iros', the same as 'iros'), got {factor!r}")
     d = root/'batches_filelists'/'domain'/factor
-    if not d.is_dir(): raise FileNotFoundError(f"no file lists for factor '{factor}': '{d}' does not exist; {_found(d.parent)}")
+    if not d.is_dir(): raise LabFileNotFoundError(f"no file lists for factor '{factor}': '{d}' does not exist; {_found(d.parent)}")
     lists = sorted(d.glob('train_batch_*.txt'), key=_natural)
-    if not lists: raise ValueError(f"'{d}' holds no train_batch_XX.txt file lists; {_found(d)}")
+    if not lists: raise LabValueError(f"'{d}' holds no train_batch_XX.txt file lists; {_found(d)}")
     test = (*read_filelist(d/'test.txt', root), d/'test.txt')
     return [dict(name=f.stem.replace('train_', ''), train=(*read_filelist(f, root), f), test=test, factors=dict(factor=factor, batch=k))
             for k, f in enumerate(lists)], None
@@ -260,7 +262,7 @@ def _folder_tasks(dirs, layout: str) -> tuple[list[dict], list[str]]:
         t = dict(name=nm)
         for s, (d, sc) in split.items():
             files = [(f, idx[c]) for c, fs in sc.items() for f in fs]
-            if not files: raise ValueError(f"'{d}' holds no images; every task needs {s} images in class folders (.png, .jpg, .jpeg); expected {layout}. Found: {_found(d)}")
+            if not files: raise LabValueError(f"'{d}' holds no images; every task needs {s} images in class folders (.png, .jpg, .jpeg); expected {layout}. Found: {_found(d)}")
             t[s] = ([f for f, _ in files], [y for _, y in files], d)
         tasks.append(t)
     return tasks, classes
@@ -269,7 +271,7 @@ def _openloris_tasks(root: Path, use_validation: bool = False, **_) -> tuple[lis
     test_split = 'validation' if use_validation else 'test'
     dirs = []
     for t in [d for d in _subdirs(root/'train') if _subdirs(d)]:
-        if not (root/test_split/t.name).is_dir(): raise FileNotFoundError(f"'{t}' has no matching '{root/test_split/t.name}'; the final-round layout needs train/{t.name} and {test_split}/{t.name}")
+        if not (root/test_split/t.name).is_dir(): raise LabFileNotFoundError(f"'{t}' has no matching '{root/test_split/t.name}'; the final-round layout needs train/{t.name} and {test_split}/{t.name}")
         dirs.append((t.name, t, root/test_split/t.name))
     return _folder_tasks(dirs, OPENLORIS_LAYOUTS['tasks'])
 
@@ -279,7 +281,7 @@ def openloris_stream(root, layout: str = 'auto', factor: str = 'iros', image_siz
     root = _need_dir(root, 'OpenLORIS-Object root', _layouts_text())
     if layout == 'auto': layout = openloris_layout(root)
     readers = dict(csv=_openloris_csv, filelists=_openloris_filelists, tasks=_openloris_tasks)
-    if layout not in readers: raise ValueError(f"layout must be 'auto' or one of {', '.join(readers)}, got {layout!r}")
+    if layout not in readers: raise LabValueError(f"layout must be 'auto' or one of {', '.join(readers)}, got {layout!r}")
     tasks, names = readers[layout](root, factor=factor, use_validation=use_validation)
     nm = f"openloris-{factor}" if layout == 'filelists' else f"openloris-{layout}"
     return _build(tasks, nm, image_size, n_classes, names)
@@ -292,10 +294,10 @@ def core50_stream(root, run: int = 0, image_size: int = 32, n_classes: int | Non
     root = _need_dir(root, 'CORe50 root', CORE50_LAYOUT)
     lists, images = root/'batches_filelists'/'NI_inc'/f'run{run}', root/'core50_128x128'
     if not (root/'batches_filelists').is_dir() or not images.is_dir():
-        raise ValueError(f"'{root}' is not a CORe50 folder; expected {CORE50_LAYOUT}. Found: {_found(root)}")
-    if not lists.is_dir(): raise FileNotFoundError(f"no NI file lists for run {run}: '{lists}' does not exist; {_found(lists.parent)}")
+        raise LabValueError(f"'{root}' is not a CORe50 folder; expected {CORE50_LAYOUT}. Found: {_found(root)}")
+    if not lists.is_dir(): raise LabFileNotFoundError(f"no NI file lists for run {run}: '{lists}' does not exist; {_found(lists.parent)}")
     trains = sorted(lists.glob('train_batch_*_filelist.txt'), key=_natural)
-    if not trains: raise ValueError(f"'{lists}' holds no train_batch_XX_filelist.txt; {_found(lists)}")
+    if not trains: raise LabValueError(f"'{lists}' holds no train_batch_XX_filelist.txt; {_found(lists)}")
     test = (*read_filelist(lists/'test_filelist.txt', images), lists/'test_filelist.txt')
     tasks = []
     for f in trains:
@@ -311,10 +313,10 @@ def folder_stream(root, image_size: int = 32, channels: int = 3, scenario: str =
     "The folder tree `root/<task>/<train|test>/<class>/<image>` as a stream, tasks in name order."
     root = _need_dir(root, 'dataset folder', FOLDER_LAYOUT)
     dirs = _subdirs(root)
-    if not dirs: raise ValueError(f"'{root}' holds no task folders; expected {FOLDER_LAYOUT}. Found: {_found(root)}")
+    if not dirs: raise LabValueError(f"'{root}' holds no task folders; expected {FOLDER_LAYOUT}. Found: {_found(root)}")
     for t in dirs:
         for s in ('train', 'test'):
-            if not (t/s).is_dir(): raise FileNotFoundError(f"task folder '{t}' has no '{s}' folder; expected {FOLDER_LAYOUT}. Found: {_found(t)}")
+            if not (t/s).is_dir(): raise LabFileNotFoundError(f"task folder '{t}' has no '{s}' folder; expected {FOLDER_LAYOUT}. Found: {_found(t)}")
     tasks, classes = _folder_tasks([(t.name, t/'train', t/'test') for t in dirs], FOLDER_LAYOUT)
     return _build(tasks, Path(root).name, image_size, len(classes), classes, channels, scenario)
 
@@ -346,17 +348,17 @@ def _tv_class(name_or_class):
     cls = getattr(torchvision.datasets, name_or_class, None)
     if not inspect.isclass(cls):
         close = difflib.get_close_matches(name_or_class, [n for n in dir(torchvision.datasets) if n[0].isupper()], n=3)
-        raise ValueError(f"torchvision.datasets has no dataset {name_or_class!r}{'; did you mean ' + ' or '.join(close) + '?' if close else ''} (for example MNIST, FashionMNIST, CIFAR10, CIFAR100)")
+        raise LabValueError(f"torchvision.datasets has no dataset {name_or_class!r}{'; did you mean ' + ' or '.join(close) + '?' if close else ''} (for example MNIST, FashionMNIST, CIFAR10, CIFAR100)")
     return cls
 
 def _tv_split(cls, root, train: bool, download: bool):
     params = inspect.signature(cls.__init__).parameters
     kw = dict(train=train) if 'train' in params else dict(split='train' if train else 'test') if 'split' in params else None
-    if kw is None: raise ValueError(f"torchvision.datasets.{cls.__name__} has no train/test split argument; for a folder of images use folder_stream")
+    if kw is None: raise LabValueError(f"torchvision.datasets.{cls.__name__} has no train/test split argument; for a folder of images use folder_stream")
     try: return cls(str(root), download=download, **kw)
     except RuntimeError as e:
         where = _TV_FILES.get(cls.__name__, f"the folder torchvision.datasets.{cls.__name__} documents")
-        raise FileNotFoundError(f"torchvision dataset {cls.__name__} not found under '{root}' ({e}). Nothing is downloaded unless you ask: "
+        raise LabFileNotFoundError(f"torchvision dataset {cls.__name__} not found under '{root}' ({e}). Nothing is downloaded unless you ask: "
                                 f"pass download=True on a machine with internet, or copy the files to {where}") from e
 
 def _tv_labels(ds) -> torch.Tensor:
@@ -368,8 +370,8 @@ def _tv_labels(ds) -> torch.Tensor:
 def class_groups(n_classes: int, n_tasks: int, class_order=None) -> list[list[int]]:
     "The classes (in `class_order`, default 0..n_classes-1) split into `n_tasks` groups of (nearly) equal size."
     order = list(range(n_classes)) if class_order is None else [int(c) for c in class_order]
-    if sorted(order) != list(range(n_classes)): raise ValueError(f"class_order must list each of the {n_classes} classes 0..{n_classes - 1} once, got {order}")
-    if not 1 <= n_tasks <= n_classes: raise ValueError(f"n_tasks must be between 1 and the number of classes ({n_classes}), got {n_tasks}")
+    if sorted(order) != list(range(n_classes)): raise LabValueError(f"class_order must list each of the {n_classes} classes 0..{n_classes - 1} once, got {order}")
+    if not 1 <= n_tasks <= n_classes: raise LabValueError(f"n_tasks must be between 1 and the number of classes ({n_classes}), got {n_tasks}")
     return [g.tolist() for g in np.array_split(np.array(order), n_tasks)]
 
 def torchvision_stream(name_or_class, root, n_tasks: int = 5, image_size: int = 32, download: bool = False, channels: int | None = None, class_order=None) -> TaskStream:
@@ -389,7 +391,8 @@ def torchvision_stream(name_or_class, root, n_tasks: int = 5, image_size: int = 
 
 # %% ../nbs/01_datasets.ipynb #b867b555
 LOADERS = {'openloris': openloris_stream, 'core50': core50_stream, 'folder': folder_stream}
-SPEC_FORMS = "an embedded preset ({}), 'openloris:/path', 'core50:/path', 'folder:/path' or 'torchvision:NAME:/path'"
+SPEC_FORMS = "an embedded preset ({}), 'fashion-split', 'fashion-shift', 'openloris:/path', 'core50:/path', 'folder:/path' or 'torchvision:NAME:/path'"
+NAMED = {'fashion-split': 'fashion_split_stream', 'fashion-shift': 'fashion_shift_stream'}   # real data sets known by name (dnn_lab.fashion)
 
 def _presets() -> list[str]:
     from dnn_lab.config import STREAM_PRESETS
@@ -398,16 +401,19 @@ def _presets() -> list[str]:
 def load_stream(spec: str, cfg=None, **kw) -> TaskStream:
     "The stream named by `spec`: an embedded preset name, or 'openloris:/path', 'core50:/path', 'folder:/path', 'torchvision:NAME:/path'."
     kind, sep, rest = str(spec).partition(':')
+    if spec in NAMED:
+        from dnn_lab import fashion
+        return getattr(fashion, NAMED[spec])(**kw)
     if not sep:
-        if spec not in _presets(): raise ValueError(f"unknown stream {spec!r}; give {SPEC_FORMS.format(', '.join(_presets()))}")
+        if spec not in _presets(): raise LabValueError(f"unknown stream {spec!r}; give {SPEC_FORMS.format(', '.join(_presets()))}")
         from dnn_lab.config import load_config
         from dnn_lab.data import stream_from_config
         return stream_from_config(cfg.replace(stream=spec, **kw) if cfg is not None else load_config(stream=spec, **kw))
-    if kind not in (*LOADERS, 'torchvision'): raise ValueError(f"unknown stream source {kind!r} in {spec!r}; give {SPEC_FORMS.format(', '.join(_presets()))}")
+    if kind not in (*LOADERS, 'torchvision'): raise LabValueError(f"unknown stream source {kind!r} in {spec!r}; give {SPEC_FORMS.format(', '.join(_presets()))}")
     if cfg is not None: kw.setdefault('image_size', cfg.image_size)
     if kind != 'torchvision': return LOADERS[kind](rest, **kw)
     name, sep, path = rest.partition(':')
-    if not (name and sep and path): raise ValueError(f"torchvision spec {spec!r} needs a dataset name and a folder: 'torchvision:NAME:/path', e.g. 'torchvision:MNIST:/data'")
+    if not (name and sep and path): raise LabValueError(f"torchvision spec {spec!r} needs a dataset name and a folder: 'torchvision:NAME:/path', e.g. 'torchvision:MNIST:/data'")
     if cfg is not None: kw.setdefault('n_tasks', cfg.ci_tasks)
     return torchvision_stream(name, path, **kw)
 

@@ -8,6 +8,7 @@ Docs: https://dnn-lab.github.io/dnn_lab/distill.html.md"""
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
+from .errors import LabValueError
 
 # %% auto #0
 __all__ = ['KD_HEAD_MODES', 'kd_loss', 'dnn_objective', 'choose_kd_head']
@@ -15,9 +16,9 @@ __all__ = ['KD_HEAD_MODES', 'kd_loss', 'dnn_objective', 'choose_kd_head']
 # %% ../nbs/07_distill.ipynb #095382d9
 def kd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, T: float = 2.0) -> torch.Tensor:
     "`T^2 * KL(softmax(teacher/T) || softmax(student/T))`, averaged over the batch; 0 for an empty batch."
-    if not T > 0: raise ValueError(f"temperature T must be positive, got {T}; T=1 is the plain softmax, larger T softens it (the lab's default is 2)")
+    if not T > 0: raise LabValueError(f"temperature T must be positive, got {T}; T=1 is the plain softmax, larger T softens it (the lab's default is 2)")
     if student_logits.shape != teacher_logits.shape:
-        raise ValueError(f"student and teacher logits must have the same shape (N, C), got {tuple(student_logits.shape)} and {tuple(teacher_logits.shape)}")
+        raise LabValueError(f"student and teacher logits must have the same shape (N, C), got {tuple(student_logits.shape)} and {tuple(teacher_logits.shape)}")
     if student_logits.shape[0] == 0: return student_logits.sum() * 0.
     log_s = F.log_softmax(student_logits.float() / T, -1)
     log_t = F.log_softmax(teacher_logits.detach().float() / T, -1)
@@ -27,7 +28,7 @@ def kd_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor, T: float
 def dnn_objective(logits: torch.Tensor, y: torch.Tensor, teacher_logits: torch.Tensor | None = None, known_mask: torch.Tensor | None = None,
                   kd_weight: float = 1.0, T: float = 2.0) -> tuple[torch.Tensor, dict]:
     "`CE(logits, y)` on all samples `+ kd_weight * kd_loss` on the known ones; returns `(loss, dict(ce=, kd=))`."
-    if kd_weight < 0: raise ValueError(f"kd_weight must be >= 0, got {kd_weight}; 0 switches distillation off")
+    if kd_weight < 0: raise LabValueError(f"kd_weight must be >= 0, got {kd_weight}; 0 switches distillation off")
     ce = F.cross_entropy(logits.float(), y)
     kd = ce.new_zeros(())
     if teacher_logits is not None:
@@ -35,7 +36,7 @@ def dnn_objective(logits: torch.Tensor, y: torch.Tensor, teacher_logits: torch.T
         if known_mask is not None:
             n = logits.shape[0]
             if known_mask.dtype != torch.bool or tuple(known_mask.shape) != (n,):
-                raise ValueError(f"known_mask must be a bool tensor of shape ({n},), got {known_mask.dtype} {tuple(known_mask.shape)}; use Known.mask[batch_idx]")
+                raise LabValueError(f"known_mask must be a bool tensor of shape ({n},), got {known_mask.dtype} {tuple(known_mask.shape)}; use Known.mask[batch_idx]")
             m = known_mask.to(logits.device)
             logits, teacher_logits = logits[m], teacher_logits[m]
         kd = kd_loss(logits, teacher_logits, T)
@@ -46,8 +47,8 @@ KD_HEAD_MODES = ('best', 'worst')
 
 def choose_kd_head(head_accs, mode: str = 'best') -> int:
     "Index of the head with the highest (`'best'`) or lowest (`'worst'`) accuracy on the new task; ties: the first."
-    if mode not in KD_HEAD_MODES: raise ValueError(f"kd_head mode {mode!r} is not one of {KD_HEAD_MODES}")
+    if mode not in KD_HEAD_MODES: raise LabValueError(f"kd_head mode {mode!r} is not one of {KD_HEAD_MODES}")
     accs = [float(a) for a in head_accs]
-    if not accs: raise ValueError("no head accuracies given; pass GapReport.head_accs (one accuracy per head)")
+    if not accs: raise LabValueError("no head accuracies given; pass GapReport.head_accs (one accuracy per head)")
     pick = max if mode == 'best' else min
     return pick(range(len(accs)), key=accs.__getitem__)

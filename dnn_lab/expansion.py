@@ -9,6 +9,7 @@ from __future__ import annotations
 import operator
 from torch import nn
 from .heads import MultiHeadNet, set_trainable
+from .errors import LabValueError
 
 # %% auto #0
 __all__ = ['EXPAND_MODES', 'train_only', 'train_mode', 'expand', 'can_expand']
@@ -18,7 +19,7 @@ def _check_heads(net: MultiHeadNet, heads) -> list[int]:
     try: heads = [operator.index(heads)]                     # one index: int, numpy or 0-d tensor
     except TypeError: heads = [operator.index(h) for h in heads]
     bad = [h for h in heads if not 0 <= h < net.n_heads]
-    if bad: raise ValueError(f"head {bad[0]} does not exist: the network has {net.n_heads} head(s), 0..{net.n_heads - 1}")
+    if bad: raise LabValueError(f"head {bad[0]} does not exist: the network has {net.n_heads} head(s), 0..{net.n_heads - 1}")
     return heads
 
 def train_only(net: MultiHeadNet, heads) -> MultiHeadNet:
@@ -43,9 +44,9 @@ EXPAND_MODES = ('best', 'random')
 
 def expand(net: MultiHeadNet, init_from: int | None, mode: str = 'best') -> int:
     "Freeze the trunk and all heads, add a head (copy of `init_from`, or fresh for `mode='random'`), train only it; its index."
-    if mode not in EXPAND_MODES: raise ValueError(f"head_init mode {mode!r} is not one of {EXPAND_MODES}")
+    if mode not in EXPAND_MODES: raise LabValueError(f"head_init mode {mode!r} is not one of {EXPAND_MODES}")
     if mode == 'best':
-        if init_from is None: raise ValueError("mode 'best' copies a head: give init_from= the index of the best head (GapReport.best_head)")
+        if init_from is None: raise LabValueError("mode 'best' copies a head: give init_from= the index of the best head (GapReport.best_head)")
         _check_heads(net, init_from)
     k = net.add_head(init_from if mode == 'best' else None)
     train_only(net, k)
@@ -53,5 +54,5 @@ def expand(net: MultiHeadNet, init_from: int | None, mode: str = 'best') -> int:
 
 def can_expand(net: MultiHeadNet, max_heads: int) -> bool:
     "Whether `net` may grow one more head without exceeding `max_heads`."
-    if max_heads < 1: raise ValueError(f"max_heads must be at least 1, got {max_heads}")
+    if max_heads < 1: raise LabValueError(f"max_heads must be at least 1, got {max_heads}")
     return net.n_heads < max_heads

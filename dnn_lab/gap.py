@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 import torch
 from torch import nn
+from .errors import LabValueError
 
 # %% auto #0
 __all__ = ['head_accuracies', 'decide', 'GapReport', 'gap_report_from_logits', 'logits_and_labels', 'all_logits', 'gap_report']
@@ -16,17 +17,17 @@ __all__ = ['head_accuracies', 'decide', 'GapReport', 'gap_report_from_logits', '
 # %% ../nbs/05_gap.ipynb #53b8e85e
 def head_accuracies(logits: torch.Tensor, y: torch.Tensor) -> list[float]:
     "Accuracy of each head from stacked logits `(n_heads, N, C)` and labels `y` `(N,)`."
-    if logits.ndim != 3: raise ValueError(f"logits must be stacked per head (n_heads, N, C), got shape {tuple(logits.shape)}; for one head's (N, C) logits pass logits[None]")
+    if logits.ndim != 3: raise LabValueError(f"logits must be stacked per head (n_heads, N, C), got shape {tuple(logits.shape)}; for one head's (N, C) logits pass logits[None]")
     y = torch.as_tensor(y, device=logits.device)
     n = logits.shape[1]
-    if tuple(y.shape) != (n,): raise ValueError(f"labels must have shape ({n},) to match logits {tuple(logits.shape)}, got {tuple(y.shape)}")
-    if n == 0: raise ValueError("no samples: the gap is measured on an empty data set; give the task's data")
+    if tuple(y.shape) != (n,): raise LabValueError(f"labels must have shape ({n},) to match logits {tuple(logits.shape)}, got {tuple(y.shape)}")
+    if n == 0: raise LabValueError("no samples: the gap is measured on an empty data set; give the task's data")
     return [c / n for c in (logits.argmax(-1) == y).sum(1).tolist()]
 
 # %% ../nbs/05_gap.ipynb #937940b0
 def _check_threshold(threshold: float):
     if not 0 <= threshold <= 1:
-        raise ValueError(f"threshold must be an accuracy in [0, 1], got {threshold}; e.g. 0.6 expands when the best head gets fewer than 60% of the new task right")
+        raise LabValueError(f"threshold must be an accuracy in [0, 1], got {threshold}; e.g. 0.6 expands when the best head gets fewer than 60% of the new task right")
 
 def decide(best_acc: float, threshold: float, can_expand: bool = True) -> str:
     "'expand' if `best_acc < threshold` and expansion is allowed, else 'distill'."
@@ -87,19 +88,19 @@ def _batches(data, batch_size: int):
     "`(x, y)` minibatches in order: slices of `.x`/`.y` for in-memory data, a `DataLoader` for any other Dataset."
     if isinstance(getattr(data, 'x', None), torch.Tensor) and isinstance(getattr(data, 'y', None), torch.Tensor):
         for i in range(0, len(data.y), batch_size): yield data.x[i:i + batch_size], data.y[i:i + batch_size]
-    else: yield from torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=False)
+    else: yield from torch.utils.data.DataLoader(data, batch_size=batch_size, shuffle=False, generator=torch.Generator())   # leaves the global RNG alone
 
 def _device(net: nn.Module, device=None) -> torch.device:
     p = next(net.parameters(), None)
     here = p.device if p is not None else torch.device('cpu')
     if device is not None and torch.device(device) != here and not (torch.device(device).type == here.type == 'cuda' and torch.device(device).index is None):
-        raise ValueError(f"the network is on {here} but device={device!r}; move it with net.to({str(device)!r}) or leave device=None")
+        raise LabValueError(f"the network is on {here} but device={device!r}; move it with net.to({str(device)!r}) or leave device=None")
     return here
 
 @torch.no_grad()
 def logits_and_labels(net: nn.Module, data, batch_size: int = 256, device=None) -> tuple[torch.Tensor, torch.Tensor]:
     "Every head's logits `(n_heads, N, C)` (float32) and the labels `(N,)` of `data`, on the CPU; eval mode, no gradients."
-    if batch_size < 1: raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if batch_size < 1: raise LabValueError(f"batch_size must be at least 1, got {batch_size}")
     dev, was_training = _device(net, device), net.training
     net.eval()
     try:
@@ -108,7 +109,7 @@ def logits_and_labels(net: nn.Module, data, batch_size: int = 256, device=None) 
             o = net(x.to(dev))
             out.append((o[None] if o.ndim == 2 else o).float().cpu()); ys.append(torch.as_tensor(y).cpu())
     finally: net.train(was_training)
-    if not out: raise ValueError("no samples: the data set is empty")
+    if not out: raise LabValueError("no samples: the data set is empty")
     return torch.cat(out, 1), torch.cat(ys)
 
 def all_logits(net: nn.Module, data, batch_size: int = 256, device=None) -> torch.Tensor:

@@ -10,6 +10,7 @@ import copy
 import torch
 from torch import nn
 import torch.nn.functional as F
+from .errors import LabValueError
 
 # %% auto #0
 __all__ = ['HEAD_RULES', 'MultiHeadNet', 'select_heads', 'n_params', 'size_mb', 'set_trainable', 'trainable_params']
@@ -47,12 +48,12 @@ HEAD_RULES = ('confidence', 'entropy', 'mean', 'oracle')
 
 def select_heads(logits: torch.Tensor, rule: str = 'confidence', head=None):
     "`(pred, head_used)` per sample from stacked logits `(n_heads, N, C)`."
-    if rule not in HEAD_RULES: raise ValueError(f"head selection rule {rule!r} is not one of {HEAD_RULES}")
+    if rule not in HEAD_RULES: raise LabValueError(f"head selection rule {rule!r} is not one of {HEAD_RULES}")
     p = logits.float().softmax(-1)
     n = logits.shape[1]
     if rule == 'mean': return p.mean(0).argmax(-1), torch.full((n,), -1, dtype=torch.long, device=logits.device)
     if rule == 'oracle':
-        if head is None: raise ValueError("rule 'oracle' needs head= (an int or one head index per sample)")
+        if head is None: raise LabValueError("rule 'oracle' needs head= (an int or one head index per sample)")
         used = torch.as_tensor(head, device=logits.device).long().expand(n)
     elif rule == 'confidence': used = p.amax(-1).argmax(0)
     else: used = (-(p * p.clamp_min(1e-12).log()).sum(-1)).argmin(0)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 from .gap import logits_and_labels
+from .errors import LabValueError
 
 # %% auto #0
 __all__ = ['Known', 'mine_known_from_logits', 'mine_known']
@@ -40,16 +41,16 @@ class Known:
 # %% ../nbs/06_mining.ipynb #99cac88a
 def _check_min_confidence(min_confidence: float):
     if not 0 <= min_confidence <= 1:
-        raise ValueError(f"min_confidence is a softmax probability and must lie in [0, 1], got {min_confidence}; 0 keeps every correctly classified sample")
+        raise LabValueError(f"min_confidence is a softmax probability and must lie in [0, 1], got {min_confidence}; 0 keeps every correctly classified sample")
 
 def mine_known_from_logits(head_logits: torch.Tensor, y: torch.Tensor, min_confidence: float = 0.0) -> Known:
     "The known samples of one head's logits `(N, C)` on labels `y` `(N,)`."
     _check_min_confidence(min_confidence)
-    if head_logits.ndim != 2: raise ValueError(f"head_logits must be one head's logits (N, C), got shape {tuple(head_logits.shape)}; from stacked logits pick a head: logits[k]")
+    if head_logits.ndim != 2: raise LabValueError(f"head_logits must be one head's logits (N, C), got shape {tuple(head_logits.shape)}; from stacked logits pick a head: logits[k]")
     y = torch.as_tensor(y, device=head_logits.device)
     n = head_logits.shape[0]
-    if tuple(y.shape) != (n,): raise ValueError(f"labels must have shape ({n},) to match head_logits {tuple(head_logits.shape)}, got {tuple(y.shape)}")
-    if n == 0: raise ValueError("no samples: mining needs the task's data, got an empty set")
+    if tuple(y.shape) != (n,): raise LabValueError(f"labels must have shape ({n},) to match head_logits {tuple(head_logits.shape)}, got {tuple(y.shape)}")
+    if n == 0: raise LabValueError("no samples: mining needs the task's data, got an empty set")
     t = head_logits.detach().float()
     pred = t.argmax(-1)
     conf = t.softmax(-1).gather(1, pred[:, None]).squeeze(1)
@@ -62,5 +63,5 @@ def mine_known(net: nn.Module, data, head: int, min_confidence: float = 0.0, bat
     "The samples of `data` that head `head` of `net` classifies correctly (with confidence >= `min_confidence`)."
     _check_min_confidence(min_confidence)
     logits, y = logits_and_labels(net, data, batch_size, device)
-    if not 0 <= head < len(logits): raise ValueError(f"head {head} does not exist: the network has {len(logits)} head(s), 0..{len(logits) - 1}")
+    if not 0 <= head < len(logits): raise LabValueError(f"head {head} does not exist: the network has {len(logits)} head(s), 0..{len(logits) - 1}")
     return mine_known_from_logits(logits[head], y, min_confidence)

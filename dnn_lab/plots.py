@@ -15,6 +15,7 @@ from matplotlib.patches import Patch, Rectangle
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from .metrics import check_matrix, check_init, summary_metrics, METRICS
+from .errors import LabValueError
 
 # %% auto #0
 __all__ = ['DPI', 'plot_acc_matrix', 'plot_acc_curves', 'action_color', 'check_decisions', 'decision_threshold', 'plot_decisions',
@@ -60,7 +61,7 @@ def plot_acc_curves(R, ax=None, task_names=None) -> Figure:
     "One line per task `j`: accuracy (%) after each training step, a marker where `j` was trained."
     R = check_matrix(R); T = len(R)
     names = list(task_names) if task_names is not None else [f'task {j}' for j in range(T)]
-    if len(names) != T: raise ValueError(f"task_names has {len(names)} names for {T} tasks")
+    if len(names) != T: raise LabValueError(f"task_names has {len(names)} names for {T} tasks")
     own = ax is None; fig, ax = _fig_ax(ax, (6.5, 3.8))
     colors = sns.color_palette('tab10' if T <= 10 else 'husl', T)
     for j in range(T):
@@ -83,15 +84,15 @@ def action_color(action: str) -> str:
 
 def check_decisions(decisions, threshold: float | None = None) -> list:
     "The decision dicts, checked: each has task, action and head; a gap accuracy and the threshold, where given, are in [0, 1]."
-    if threshold is not None and not 0 <= threshold <= 1: raise ValueError(f"threshold must be a fraction in [0, 1], got {threshold}")
+    if threshold is not None and not 0 <= threshold <= 1: raise LabValueError(f"threshold must be a fraction in [0, 1], got {threshold}")
     out = []
     for k, d in enumerate(decisions):
         missing = {'task', 'action', 'head'} - set(d)
-        if missing: raise ValueError(f"decision {k} lacks {sorted(missing)}; each is dict(task, action, head, ...) as run_sequence records it")
+        if missing: raise LabValueError(f"decision {k} lacks {sorted(missing)}; each is dict(task, action, head, ...) as run_sequence records it")
         g = d.get('gap_acc')
-        if g is not None and not 0 <= g <= 1: raise ValueError(f"decision {k} has gap_acc {g}; it is a fraction in [0, 1]")
+        if g is not None and not 0 <= g <= 1: raise LabValueError(f"decision {k} has gap_acc {g}; it is a fraction in [0, 1]")
         out.append(dict(gap_acc=None, known_frac=None) | dict(d))
-    if not out: raise ValueError("decisions is empty; a run records one decision per task")
+    if not out: raise LabValueError("decisions is empty; a run records one decision per task")
     return out
 
 def decision_threshold(ds: list, threshold: float | None = None) -> float | None:
@@ -131,15 +132,15 @@ def _matrix_init(r):
 
 def plot_compare(results: dict, metric: str = 'square') -> Figure:
     "Side-by-side heatmaps of several methods' accuracy matrices, titled with `metric` (in %)."
-    if metric not in METRICS: raise ValueError(f"metric {metric!r} is not one of {METRICS}")
-    if not results: raise ValueError("results is empty; pass {name: accuracy matrix or run result}")
+    if metric not in METRICS: raise LabValueError(f"metric {metric!r} is not one of {METRICS}")
+    if not results: raise LabValueError("results is empty; pass {name: accuracy matrix or run result}")
     n = len(results)
     T = max(len(check_matrix(_matrix_init(r)[0])) for r in results.values())
     fig, axs = _new_fig((n * (0.9 + 0.7 * T) + 1.0, 0.9 + 0.5 * T), 1, n, layout='constrained')
     axs = axs[0]
     for k, ((name, r), ax) in enumerate(zip(results.items(), axs)):
         M, init = _matrix_init(r)
-        if metric == 'fwt' and init is None: raise ValueError(f"metric 'fwt' needs acc_init; {name!r} is a bare matrix: pass a run result with .acc_init")
+        if metric == 'fwt' and init is None: raise LabValueError(f"metric 'fwt' needs acc_init; {name!r} is a bare matrix: pass a run result with .acc_init")
         v = summary_metrics(M, init)[metric]
         plot_acc_matrix(M, f'{name}\n{metric} {100 * v:.2f}', ax=ax, cbar=k == n - 1)
         if k: ax.set_ylabel(''); ax.set_yticklabels([])
@@ -184,9 +185,9 @@ def sweep_plotly(rows) -> go.Figure:
     by = {}
     for k, r in enumerate(rows):
         missing = {'threshold', 'square', 'n_heads'} - set(r)
-        if missing: raise ValueError(f"sweep row {k} lacks {sorted(missing)}; each row is dict(threshold, square, n_heads)")
+        if missing: raise LabValueError(f"sweep row {k} lacks {sorted(missing)}; each row is dict(threshold, square, n_heads)")
         by.setdefault(float(r['threshold']), []).append((float(r['square']), float(r['n_heads'])))
-    if not by: raise ValueError("rows is empty; run at least one threshold")
+    if not by: raise LabValueError("rows is empty; run at least one threshold")
     th = sorted(by)
     sq = [100 * np.mean([s for s, _ in by[t]]) for t in th]
     nh = [np.mean([h for _, h in by[t]]) for t in th]

@@ -8,8 +8,9 @@ EXE = Path(sys.executable).parent/'dnn-lab'
 TINY = ['--set', 'n_classes=4', '--set', 'n_train=8', '--set', 'n_test=4', '--set', 'base_epochs=2', '--set', 'base_milestones=',
         '--set', 'inc_epochs=1', '--set', 'inc_milestones=']
 
-def cli(*args, timeout=300, cwd=None):
-    return subprocess.run([str(EXE), *args], capture_output=True, text=True, timeout=timeout, cwd=cwd or ROOT)
+def cli(*args, timeout=300, cwd=None, env=None):
+    return subprocess.run([str(EXE), *args], capture_output=True, text=True, timeout=timeout, cwd=cwd or ROOT,
+                          env={**os.environ, **(env or {})})
 
 def test_stream_prints_table_and_writes_gallery(tmp_path):
     r = cli('stream', '--out', str(tmp_path))
@@ -46,6 +47,28 @@ def test_bad_input_is_a_clear_error(args, msg, tmp_path):
     r = cli('run', *TINY, *args, '--out', str(tmp_path/'r'))
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert msg in r.stderr and 'Traceback' not in r.stderr
+
+BUGGY_PLUGIN = """
+from dnn_lab.learner import Method, register
+@register
+class Buggy(Method):
+    "A method with a programming error in its loss (for the CLI test)."
+    name = 'buggy'
+    def loss(self, b): return b.logits.sum() + len(None)
+"""
+
+def test_programming_error_keeps_its_traceback(tmp_path):
+    "A TypeError inside a method is a bug: the user sees its traceback, not a one-line 'dnn-lab: error'."
+    (tmp_path/'buggy_plugin.py').write_text(BUGGY_PLUGIN)
+    r = cli('run', '--method', 'buggy', *TINY, '--out', str(tmp_path/'r'),
+            env={'DNN_LAB_PLUGINS': 'buggy_plugin', 'PYTHONPATH': f"{tmp_path}{os.pathsep}{ROOT}"})
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert 'Traceback' in r.stderr and "TypeError: object of type 'NoneType' has no len()" in r.stderr
+    assert 'dnn-lab: error' not in r.stderr
+
+def test_debug_shows_the_traceback_of_a_user_error(tmp_path):
+    r = cli('run', '--method', 'ewc9', '--debug', '--out', str(tmp_path/'r'))
+    assert r.returncode == 1 and 'Traceback' in r.stderr and "LabValueError: unknown method 'ewc9'" in r.stderr
 
 def test_ctrl_c_keeps_finished_tasks(tmp_path):
     out = tmp_path/'r'

@@ -1,0 +1,52 @@
+"""Pieces the benches share: a fixed reference workload, runs in worker processes, check lines.
+
+The reference workload is a plain PyTorch training loop of a fixed small CNN (defined here, not by dnn_lab) over a
+fixed number of image-steps. Each bench measures it in the same run, so its times can also be given as ratios to the
+reference, which compare across machines.
+"""
+from __future__ import annotations
+import os, resource, time
+from concurrent.futures import ProcessPoolExecutor
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+REF_STEPS, REF_BATCH = 100, 64
+
+
+def reference_seconds(threads: int | None = None, repeats: int = 3) -> float:
+    "Median seconds of the reference workload: 100 Adam steps of 64 random 32x32 RGB images through a fixed 3-block CNN."
+    n = torch.get_num_threads()
+    if threads: torch.set_num_threads(threads)
+    try:
+        g = torch.Generator().manual_seed(0)
+        net = nn.Sequential(*[nn.Sequential(nn.Conv2d(c, o, 3, padding=1, bias=False), nn.GroupNorm(8, o), nn.MaxPool2d(2), nn.ReLU())
+                              for c, o in ((3, 32), (32, 64), (64, 128))], nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 20))
+        x, y = torch.rand(REF_BATCH, 3, 32, 32, generator=g), torch.randint(0, 20, (REF_BATCH,), generator=g)
+        opt = torch.optim.Adam(net.parameters(), 1e-3)
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            for _ in range(REF_STEPS):
+                loss = F.cross_entropy(net(x), y); opt.zero_grad(); loss.backward(); opt.step()
+            times.append(time.perf_counter() - t0)
+        return sorted(times)[len(times) // 2]
+    finally: torch.set_num_threads(n)
+
+
+def peak_rss_mb() -> float:
+    "Peak resident memory of this process so far, in MB."
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def check(what: str, ok: bool, value: str) -> tuple:
+    print(f"check: {what}: {'PASS' if ok else 'FAIL'} ({value})", flush=True)
+    return what, ok, value
+
+
+def pool(jobs: int) -> ProcessPoolExecutor:
+    "Worker processes; each sets its torch threads to cores // jobs in the call it runs."
+    return ProcessPoolExecutor(max_workers=jobs)
+
+
+def threads_for(jobs: int) -> int: return max(1, (os.cpu_count() or 1) // jobs)
