@@ -440,8 +440,8 @@ def sweep(grid=None, methods=('dnn',), seeds=(0,), stream=None, out=None, *, cfg
         raise LabValueError(f"gpus_per_run must be a fraction in [0, 1] or a whole number of GPUs, got {gpus_per_run}")
     if device not in (None, 'cpu', 'cuda'): raise LabValueError(f"device must be 'cpu', 'cuda' or None (each run's settings decide), got {device!r}")
     engine = _engine(engine, address)
-    if engine == 'local' and spec is not None:
-        for p in points: stream_for(spec, cfgs[p])                     # built here, before anything is written: a bad stream fails first
+    if spec is not None and (engine == 'local' or not address):     # this machine sees the data: build each stream once here, before
+        for p in points: stream_for(spec, cfgs[p])                     # anything is written or started (a bad stream fails first)
     keys = list(dict.fromkeys(k for p in points for k, _ in p.settings))
     prior, token = {}, secrets.token_hex(8)
     if out is not None:
