@@ -478,7 +478,7 @@ def sweep(grid=None, methods=('dnn',), seeds=(0,), stream=None, out=None, *, cfg
     if out is not None: _write_atomic(out/'sweep.json', json.dumps(state, indent=1, default=str))
 
     jobs = {p: dict(name=p.name, method=p.method, seed=p.seed, config={s.key: getattr(cfgs[p], s.key) for s in run_settings(p.method)},
-                    stream=stream, spec=spec, out=str(out) if out is not None else None, token=token, files=None, keep_model=keep_model and out is not None,
+                    stream=stream if isinstance(stream, TaskStream) else spec, spec=spec, out=str(out) if out is not None else None, token=token, files=None, keep_model=keep_model and out is not None,
                     device=device, classes=[], engine=engine, cache=cache) for p in plan['run']}
     from tqdm.auto import tqdm
     bar = tqdm(total=len(points), initial=len(points) - len(jobs), desc='sweep', unit='run', disable=not progress or not jobs, file=sys.stderr)

@@ -110,3 +110,16 @@ class TestOnRay:
         whole = run_sequence(tiny, 'finetune', 0, keep_model=False, **TINY)
         np.testing.assert_array_equal(res.results['finetune_seed0'].acc_matrix, whole.acc_matrix)
         assert run_folder_state(tmp_path/'finetune_seed0') == 'complete'
+
+    def test_stream_by_name_is_built_on_the_workers(self, local_ray, tmp_path):
+        from dnn_lab.sweep import sweep
+        from dnn_lab.data import stream_from_config
+        from dnn_lab.config import load_config
+        small = dict(TINY, n_classes=3, image_size=16, n_train=4, n_test=2)
+        res = sweep(methods='finetune', seeds=[0, 1], stream='iros9', out=tmp_path, progress=False, **small)
+        assert [r['status'] for r in res.rows] == ['complete'] * 2, res.failed
+        stream = stream_from_config(load_config(**small))
+        for r in res.rows:
+            one = run_sequence(stream, 'finetune', r['seed'], keep_model=False, **TINY)
+            np.testing.assert_array_equal(res.results[Path(r['folder']).name].acc_matrix, one.acc_matrix)
+        assert RunResult.load(tmp_path/'finetune_seed0', model=False).stream_spec == 'iros9'
