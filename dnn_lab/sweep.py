@@ -240,8 +240,9 @@ class LocalRay:
         if 'ray' in sys.modules and sys.modules['ray'].is_initialized():
             raise LabValueError("Ray is already started in this process; a sweep uses it as it is (ray.shutdown() first to start a LocalRay)")
         t0 = time.perf_counter()
+        import dnn_lab
+        here = str(Path(dnn_lab.__file__).resolve().parents[1])         # the dnn_lab this process imports, first on the workers' path
         self.dir = Path(tempfile.mkdtemp(prefix='dnn_lab_ray_'))
-        here = str(Path(__file__).resolve().parents[1])                # the dnn_lab this process imports, first on the workers' path
         path = os.pathsep.join([here] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p and p != here])
         env = dict(RAY_AUTH_MODE='token', RAY_AUTH_TOKEN=secrets.token_hex(32), RAY_USAGE_STATS_ENABLED='0', PYTHONPATH=path)
         self._saved = {k: os.environ.get(k) for k in env}
