@@ -229,11 +229,12 @@ def _local_gpus() -> int:
 
 class LocalRay:
     "A Ray of this machine for this process (`ray.init` on 127.0.0.1, no dashboard, no usage statistics, its own token); `stop()` (or the end of this process) ends it."
-    def __init__(self, num_cpus: int | None = None, num_gpus: int | None = None):
+    def __init__(self, num_cpus: int | None = None, num_gpus: int | None = None, attempts: int = 3):
         self.num_cpus, self.num_gpus = int(num_cpus or os.cpu_count() or 1), (_local_gpus() if num_gpus is None else int(num_gpus))
         if self.num_cpus < 1: raise LabValueError(f"num_cpus must be at least 1, got {num_cpus}")
         if self.num_gpus < 0: raise LabValueError(f"num_gpus must be 0 or more, got {num_gpus}")
-        self.dir, self.address, self.seconds, self._saved = None, None, None, None
+        if attempts < 1: raise LabValueError(f"attempts must be at least 1, got {attempts}")
+        self.attempts, self.dir, self.address, self.seconds, self._saved = int(attempts), None, None, None, None
 
     def start(self) -> 'LocalRay':
         _need_ray('LocalRay')
@@ -242,7 +243,6 @@ class LocalRay:
         t0 = time.perf_counter()
         import dnn_lab
         here = str(Path(dnn_lab.__file__).resolve().parents[1])         # the dnn_lab this process imports, first on the workers' path
-        self.dir = Path(tempfile.mkdtemp(prefix='dnn_lab_ray_'))
         path = os.pathsep.join([here] + [p for p in os.environ.get('PYTHONPATH', '').split(os.pathsep) if p and p != here])
         env = dict(RAY_AUTH_MODE='token', RAY_AUTH_TOKEN=secrets.token_hex(32), RAY_USAGE_STATS_ENABLED='0', PYTHONPATH=path)
         self._saved = {k: os.environ.get(k) for k in env}
@@ -252,13 +252,22 @@ class LocalRay:
         if imported:                                                      # Ray read its settings when it was imported: read them again
             from ray._raylet import Config as _RayConfig
             _RayConfig.initialize('')
-        try:
-            ray.init(num_cpus=self.num_cpus, num_gpus=self.num_gpus, include_dashboard=False, _node_ip_address='127.0.0.1',
-                     _temp_dir=str(self.dir), logging_level=logging.WARNING, log_to_driver=True)
-        except Exception as e:
-            self.stop(keep_logs=True)
-            raise LabOSError(f"a local Ray did not start ({_one_line(e)}); its logs are in {self.dir}. "
-                             f"Run the sweep in this process instead: engine='local' (--local on the command line)") from e
+        for attempt in range(1, self.attempts + 1):
+            self.dir = Path(tempfile.mkdtemp(prefix='dnn_lab_ray_'))
+            try:
+                ray.init(num_cpus=self.num_cpus, num_gpus=self.num_gpus, include_dashboard=False, _node_ip_address='127.0.0.1',
+                         _temp_dir=str(self.dir), logging_level=logging.WARNING, log_to_driver=True)
+                break
+            except Exception as e:
+                if ray.is_initialized(): ray.shutdown()
+                if 'timed out' in str(e) and attempt < self.attempts:   # Ray's node manager waits a fixed 15 s for its agents
+                    print(f"dnn_lab.sweep: Ray's start timed out (a busy machine: its agents start slowly); trying again "
+                          f"({attempt + 1} of {self.attempts})", file=sys.stderr, flush=True)
+                    shutil.rmtree(self.dir, ignore_errors=True)
+                    continue
+                self.stop(keep_logs=True)
+                raise LabOSError(f"a local Ray did not start ({_one_line(e)}); its logs are in {self.dir}. "
+                                 f"Run the sweep in this process instead: engine='local' (--local on the command line)") from e
         self.address = ray.get_runtime_context().gcs_address
         atexit.register(self.stop)
         self.seconds = time.perf_counter() - t0
