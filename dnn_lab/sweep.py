@@ -450,6 +450,8 @@ def sweep(grid=None, methods=('dnn',), seeds=(0,), stream=None, out=None, *, cfg
         raise LabValueError(f"gpus_per_run must be a fraction in [0, 1] or a whole number of GPUs, got {gpus_per_run}")
     if device not in (None, 'cpu', 'cuda'): raise LabValueError(f"device must be 'cpu', 'cuda' or None (each run's settings decide), got {device!r}")
     engine = _engine(engine, address)
+    if engine == 'ray' and gpus_per_run and not address and not ('ray' in sys.modules and sys.modules['ray'].is_initialized()) and not _local_gpus():
+        raise LabValueError(f"gpus_per_run={gpus_per_run} asks for GPUs, but this machine has none; drop it (--gpus-per-run) or join a cluster with GPUs (--address)")
     if spec is not None and (engine == 'local' or not address):     # this machine sees the data: build each stream once here, before
         for p in points: stream_for(spec, cfgs[p])                     # anything is written or started (a bad stream fails first)
     keys = list(dict.fromkeys(k for p in points for k, _ in p.settings))
