@@ -59,6 +59,7 @@ def local_ray():
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group('ray')
 class TestOnRay:
     def test_grid_matches_runs_one_by_one_and_restart_trains_nothing(self, local_ray, tiny, tmp_path):
         from dnn_lab.sweep import sweep
