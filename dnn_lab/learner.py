@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .config import Config, Setting, declare, load_config
-from .data import TensorData, augment
+from .data import SCENARIOS, TensorData, augment
 from .heads import select_heads, set_trainable, trainable_params
 from .backbone import build_net
 from .gap import gap_report_from_logits
@@ -24,10 +24,10 @@ from .expansion import expand, train_only, train_mode
 from .errors import LabError, LabImportError, LabValueError, RunFolderError
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINTABLE', 'METHODS', 'BASE_COLORS', 'Learner', 'S', 'resolve_device', 'as_tensors',
-           'batches', 'FeatureMemo', 'nbytes', 'Batch', 'NonFiniteLoss', 'Method', 'stretch', 'checkpointable',
-           'encode', 'decode', 'register', 'method_class', 'method_settings', 'action_colors', 'make_learner',
-           'load_builtin_methods', 'Finetune', 'Joint', 'DNN']
+__all__ = ['MASKED', 'CHECKPOINT_FORMAT', 'CHECKPOINTABLE', 'METHODS', 'BASE_COLORS', 'Learner', 'S', 'resolve_device',
+           'as_tensors', 'batches', 'FeatureMemo', 'nbytes', 'Batch', 'NonFiniteLoss', 'mask_logits', 'Method',
+           'stretch', 'checkpointable', 'encode', 'decode', 'register', 'method_class', 'method_settings',
+           'action_colors', 'make_learner', 'load_builtin_methods', 'Finetune', 'Joint', 'DNN']
 
 # %% ../nbs/10_learner.ipynb #752301a3
 def resolve_device(name: str = 'auto') -> torch.device:
@@ -92,6 +92,7 @@ def nbytes(obj) -> int:
         elif isinstance(o, torch.nn.Module): stack += list(o.parameters()) + list(o.buffers())
         elif isinstance(o, dict): stack += list(o.values())
         elif isinstance(o, (list, tuple, set)): stack += list(o)
+        elif type(o).__module__.startswith('dnn_lab.') and hasattr(o, '__dict__'): stack += list(vars(o).values())   # a plain object of the lab's (a sample memory)
     return total
 
 # %% ../nbs/10_learner.ipynb #5dd19c8a
@@ -110,6 +111,12 @@ class Batch:
 class NonFiniteLoss(LabError, FloatingPointError):
     "The loss became NaN or infinite: the message says where and what to change."
 
+MASKED = -1e4                             # the logit of a class not (yet) in the head: finite, so losses that compare logits stay finite
+
+def mask_logits(logits: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    "`logits` (..., C) with the classes outside bool `mask` (C,) set to `MASKED`; unchanged when `mask` is None."
+    return logits if mask is None else logits.masked_fill(~mask, MASKED)
+
 class Method:
     "The shared loop and its hooks, one task at a time; a method overrides only what differs. Register it with `@register`."
     name = 'finetune'
@@ -122,8 +129,11 @@ class Method:
     knob: str | None = None               # its main setting: the slider the method explorer gives it
     uses_old_data = False
 
-    def __init__(self, cfg: Config, n_classes: int, image_shape, device=None, memo: FeatureMemo | None = None):
-        self.cfg, self.n_classes, self.image_shape = cfg, n_classes, tuple(image_shape)
+    def __init__(self, cfg: Config, n_classes: int, image_shape, device=None, memo: FeatureMemo | None = None,
+                 scenario: str = 'data-incremental'):
+        if scenario not in SCENARIOS: raise LabValueError(f"scenario must be one of {SCENARIOS}, got {scenario!r}; pass the stream's own (stream.scenario)")
+        self.cfg, self.n_classes, self.image_shape, self.scenario = cfg, n_classes, tuple(image_shape), scenario
+        self.task_classes = set()                                        # the classes of the task being trained
         self.device = torch.device(device) if device is not None else resolve_device(cfg.device)
         self.trunk_frozen, self.memo = False, memo if memo is not None else FeatureMemo()
         self.heads_used, self.classes_seen, self.head, self._data = [], set(), 0, []
@@ -186,7 +196,7 @@ class Method:
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         "Stacked logits (n_heads, N, C) of every head, in eval mode; a head's logits are remembered until it trains again."
         self.net.eval()
-        if not self.memo_on(): return self.net.heads_forward(self.features(x)).float()
+        if not self.memo_on(): return mask_logits(self.net.heads_forward(self.features(x)).float(), self.class_mask())
         out, f = [], None
         for h in self.net.heads:
             key = ('l', self.net.trunk.token, h.token) if hasattr(h, 'token') else None   # an untrained new head: not remembered
@@ -196,10 +206,22 @@ class Method:
                 lg = h(f).float()
                 if key: self.memo.put(key, x, lg)
             out.append(lg)
-        return torch.stack(out)
+        return mask_logits(torch.stack(out), self.class_mask())
     def forget_features(self, x):
         "Forget what is remembered for input `x` (a training set that will not be seen again)."
         self.memo.drop(x)
+
+    # -- the class-incremental scenario ---------------------------------------------------------
+    @property
+    def class_incremental(self) -> bool: return self.scenario == 'class-incremental'
+    def class_mask(self, classes=None) -> torch.Tensor | None:
+        "Bool `(n_classes,)` of the classes the single head may answer in a class-incremental stream: `classes`, by default those seen so far; None in a data-incremental stream or before any class is seen."
+        if not self.class_incremental: return None
+        cl = self.classes_seen if classes is None else set(classes)
+        if not cl: return None
+        m = torch.zeros(self.n_classes, dtype=torch.bool, device=self.device)
+        m[sorted(cl)] = True
+        return m
 
     # -- the hooks (defaults: finetuning) -------------------------------------------------------
     def plan(self, t: int, x, y) -> dict:
@@ -250,6 +272,8 @@ def _fit(self: Method, t: int, inputs: torch.Tensor, y: torch.Tensor, params=Non
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(s['milestones']), gamma=self.cfg.gamma)
     ctx = (lambda: torch.autocast('cuda', dtype=torch.bfloat16)) if self.cfg.amp and inputs.is_cuda else nullcontext
     aug, gen, losses = 'none' if on_features else s['aug'], self.gen(t), []
+    mask = self.class_mask(self.classes_seen | self.task_classes)    # class-incremental: the classes seen so far and the task's own
+    if mask is not None: mask = mask.to(inputs.device)
     for ep in range(s['epochs']):
         tot, cnt = torch.zeros((), device=inputs.device), 0
         for idx in batches(len(y), self.cfg.batch_size, gen, inputs.device):
@@ -263,6 +287,7 @@ def _fit(self: Method, t: int, inputs: torch.Tensor, y: torch.Tensor, params=Non
                 b.y = torch.cat([b.y, yr])
             with ctx():
                 b.logits = forward(b).float()
+                if mask is not None: b.logits = b.logits.masked_fill(~mask, MASKED)
                 l = loss_fn(b)
             if not torch.isfinite(l):
                 raise NonFiniteLoss(f"the loss became {l.item()} at task {t} (epoch {ep+1}) of {self.name}; lower the learning rate "
@@ -279,6 +304,7 @@ Method.fit = _fit
 # %% ../nbs/10_learner.ipynb #fb2e24a8
 def _learn_task(self: Method, t: int, x, y, on_epoch=None, plan: dict | None = None) -> dict:
     "Plan (unless `plan` is given) and train task `t` through the hooks; returns the plan."
+    self.task_classes = set(y.unique().tolist())
     p = plan or self.plan(t, x, y)
     self.head, self._data = p['head'], self._data + [x, y]
     with self.rng(self.cfg.seed * 7919 + t):                         # e.g. a randomly initialised new head
@@ -291,7 +317,7 @@ def _learn_task(self: Method, t: int, x, y, on_epoch=None, plan: dict | None = N
     for h in self.net.heads:
         if any(id(q) in trained for q in h.parameters()): h.token = next(_TOKENS)   # its remembered logits are stale now
     self.net.zero_grad(set_to_none=True)                             # no gradient is carried to the next task (nor into snapshots)
-    self.heads_used.append(p['head']); self.classes_seen |= set(y.unique().tolist())
+    self.heads_used.append(p['head']); self.classes_seen |= self.task_classes
     return p
 
 Method.learn_task = _learn_task
@@ -532,9 +558,10 @@ def action_colors() -> dict:
     for cls in METHODS.values(): out.update(cls.actions)
     return out
 
-def make_learner(method: str, cfg: Config, n_classes: int, image_shape, device=None, memo: FeatureMemo | None = None) -> Method:
-    "The learner of registered `method` for a stream of `n_classes` classes and images `image_shape`."
-    return method_class(method)(cfg, n_classes, image_shape, device, memo)
+def make_learner(method: str, cfg: Config, n_classes: int, image_shape, device=None, memo: FeatureMemo | None = None,
+                 scenario: str = 'data-incremental') -> Method:
+    "The learner of registered `method` for a stream of `n_classes` classes and images `image_shape` in `scenario` (the stream's)."
+    return method_class(method)(cfg, n_classes, image_shape, device, memo, scenario=scenario)
 
 Learner = Method                                                     # the name of earlier versions
 
