@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dnn_lab-installed
 
-.PHONY: install demo test test-slow browser-deps check-clean settings readme nbs bench clean-venv
+.PHONY: install demo test test-slow browser-deps check-clean settings readme nbs check-nbs docs bench clean-venv
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,11 +52,23 @@ check-clean: $(STAMP)
 readme: $(STAMP)
 	$(BIN)/python tools/render_readme.py
 
-# Execute every notebook in place (outputs are what readers see on GitHub), then clean them.
-nbs: $(STAMP)
-	$(BIN)/python tools/run_nbs.py
-	$(BIN)/nbdev-clean
-	$(BIN)/nbdev-clean --fname index.ipynb
+# Execute the tutorials and component notebooks (and index.ipynb) in place at the size each chooses, `slow` cells left
+# out: static PNG figures (plotly through kaleido and Chromium), a digest of each executed cell's source, nbdev-clean'ed.
+# One notebook or a few: `make nbs NBS="nbs/09_metrics.ipynb nbs/tutorials/01_forgetting.ipynb"`.
+NBS ?=
+nbs: $(STAMP) browser-deps
+	$(BIN)/python tools/run_nbs.py --keep-going $(NBS)
+	$(BIN)/python tools/render_readme.py
+
+# Fails when an executed cell's source changed since `make nbs`, a figure cell lost its output, an output is dynamic
+# (widget, plotly JSON) or a notebook is over 1 MB.
+check-nbs: $(STAMP)
+	$(BIN)/python tools/check_nbs.py $(NBS)
+
+# The static docs site in _docs/ (not tracked): a page per notebook with the outputs it was committed with, an index
+# with the course outline (from index.ipynb), an API page per module. Open _docs/index.html.
+docs: $(STAMP)
+	$(BIN)/python tools/build_docs.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_methods.py

@@ -122,7 +122,7 @@ def _run_all(args, jobs, root, rows=()) -> int:
         rows.append(summary_row(m, res))
         print(f"[{m}] done: run folder {out}", flush=True)
     print('\n' + fmt_table(rows, [c for c in COLUMNS if any(c in r for r in rows)]))
-    print("(accuracies in %; square = mean of the whole accuracy matrix, the DNN authors' headline)")
+    print("(accuracies in %; square = mean of the whole accuracy matrix, our reading of the DNN poster's square performance)")
     return 0
 
 def _run_folders(root: Path) -> list[Path]:

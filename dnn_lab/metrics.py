@@ -12,8 +12,10 @@ import torch
 from .errors import LabValueError
 
 # %% auto #0
-__all__ = ['METRICS', 'check_matrix', 'check_init', 'final_acc', 'check_sizes', 'seen_acc', 'avg_inc_acc', 'square', 'bwt', 'fwt',
-           'forgetting', 'summary_metrics', 'max_drop', 'accuracy', 'confusion', 'inference_ms', 'old_new_acc',
+__all__ = ['METRICS', 'POSTER', 'POSTER_AVG', 'POSTER_SQUARE', 'CRITERIA', 'check_matrix', 'check_init', 'final_acc',
+           'check_sizes', 'seen_acc', 'avg_inc_acc', 'square', 'bwt', 'fwt', 'forgetting', 'summary_metrics',
+           'max_drop', 'poster_matrix', 'check_lower', 'seen_metrics', 'accuracy', 'confusion', 'inference_ms',
+           'intransigence', 'betainc', 't_cdf', 't_quantile', 'mean_ci', 'challenge_score', 'old_new_acc',
            'confusion_blocks', 'classifier_norms']
 
 # %% ../nbs/09_metrics.ipynb #39fe51b0
@@ -65,7 +67,7 @@ def avg_inc_acc(R, sizes=None) -> float:
 
 # %% ../nbs/09_metrics.ipynb #605b42c6
 def square(R) -> float:
-    "Mean of the whole accuracy matrix (the DNN authors' \"square performance\")."
+    "Mean of the whole accuracy matrix (our reading of the DNN poster's \"square performance\")."
     return float(check_matrix(R).mean())
 
 # %% ../nbs/09_metrics.ipynb #257460b3
@@ -107,6 +109,49 @@ def max_drop(R) -> tuple:
     i, j = np.unravel_index(np.argmax(D), D.shape)
     return float(D[i, j]), int(i), int(j)
 
+# %% ../nbs/09_metrics.ipynb #4a073fd3
+POSTER = {   # the DNN poster's lower-triangular accuracy matrices (%), row i = after task i; above the diagonal not printed
+    'finetune': ((99.71,), (85.61, 99.91), (97.93, 80.92, 99.88), (76.87, 68.28, 79.01, 99.99),
+                 (87.40, 91.02, 86.81, 96.93, 99.95), (88.29, 89.33, 84.16, 81.67, 82.71, 99.90),
+                 (99.00, 95.62, 99.07, 98.75, 94.97, 95.81, 99.72), (92.01, 97.01, 89.40, 87.62, 93.58, 99.30, 91.21, 99.91),
+                 (98.54, 96.09, 99.53, 92.72, 92.69, 93.54, 95.57, 91.31, 99.82)),
+    'dnn_worst_kd_expand_1_3': ((99.30,), (97.13, 98.42), (99.25, 95.92, 97.88), (96.74, 95.74, 94.69, 99.21),
+                 (94.50, 97.08, 93.12, 99.31, 97.10), (93.63, 97.25, 92.08, 99.26, 96.82, 90.89),
+                 (96.77, 98.01, 96.15, 99.35, 97.58, 93.41, 98.26), (96.82, 98.96, 96.08, 97.83, 97.84, 96.43, 97.85, 96.09),
+                 (97.98, 99.10, 98.00, 98.17, 97.94, 95.33, 98.38, 94.97, 97.97))}
+POSTER_AVG = {   # the poster's "avg" column (%): each row's mean over the tasks seen so far
+    'finetune': (99.69, 92.70, 92.77, 81.16, 92.54, 87.40, 97.46, 93.58, 95.68),
+    'dnn_worst_kd_expand_1_3': (99.36, 97.79, 97.68, 96.63, 96.30, 95.09, 96.93, 97.29, 97.60)}
+POSTER_SQUARE = {'finetune': 93.84, 'dnn_no_expand': 94.50, 'dnn_expand_1': 95.75, 'dnn_no_expand_lr_trick': 96.01, 'dnn_expand_1_lr_trick': 96.83}
+
+def poster_matrix(name: str = 'finetune') -> np.ndarray:
+    "One of the poster's matrices as fractions `(9, 9)`, NaN above the diagonal (future tasks are not printed)."
+    if name not in POSTER: raise ValueError(f"no poster matrix {name!r}; choose one of {', '.join(POSTER)}")
+    rows = POSTER[name]
+    L = np.full((len(rows), len(rows)), np.nan)
+    for i, r in enumerate(rows): L[i, :i + 1] = r
+    return L / 100
+
+# %% ../nbs/09_metrics.ipynb #6902f3c6
+def check_lower(R) -> np.ndarray:
+    "`R` as a float array `(T, T)` whose cells on and below the diagonal are fractions; cells above it may be NaN."
+    R = np.asarray(R, dtype=float)
+    if R.ndim != 2 or R.shape[0] != R.shape[1] or R.size == 0:
+        raise ValueError(f"accuracy matrix R must be square (T, T) with T >= 1, got shape {R.shape}; fill the cells above the diagonal with NaN")
+    seen = R[np.tril_indices(len(R))]
+    if np.isnan(seen).any(): raise ValueError("accuracy matrix R has NaN on or below the diagonal; only future tasks (above it) may be missing")
+    if seen.min() < 0 or seen.max() > 1: raise ValueError(f"accuracy matrix R has values outside [0, 1] (max {seen.max():g}); accuracies are fractions: divide percentages by 100")
+    return R
+
+def seen_metrics(R) -> dict:
+    "The metrics that read only tasks already trained (cells on and below the diagonal); NaN above the diagonal is allowed."
+    R = check_lower(R); T = len(R)
+    F = np.where(np.tril(np.ones((T, T), bool)), R, 0.0)      # the unread cells filled with anything in [0, 1]
+    d, i, j = max_drop(F)
+    forg = 0.0 if T == 1 else float(np.mean([R[j:T - 1, j].max() - R[-1, j] for j in range(T - 1)]))
+    return dict(acc=final_acc(F), avg_inc_acc=avg_inc_acc(F), seen_mean=float(R[np.tril_indices(T)].mean()), bwt=bwt(F),
+                forgetting_seen=forg, max_drop=d, max_drop_at=(i, j))
+
 # %% ../nbs/09_metrics.ipynb #11fcf8b4
 def _np(a) -> np.ndarray:
     return a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
@@ -146,7 +191,81 @@ def inference_ms(fn, x: torch.Tensor, repeats: int = 5) -> float:
             times.append(time.perf_counter() - t0)
     return float(np.median(times)) * 1000 / len(x)
 
-# %% ../nbs/09_metrics.ipynb #d01ff543
+# %% ../nbs/09_metrics.ipynb #a045827c
+def intransigence(R, R_ref) -> float:
+    "Mean over tasks `j` of `R_ref[j, j] - R[j, j]`: how much less each task is learnt than by a reference run (e.g. joint)."
+    R, Q = check_lower(R), check_lower(R_ref)
+    if Q.shape != R.shape: raise ValueError(f"the reference matrix has shape {Q.shape}, the run {R.shape}; run both on the same stream")
+    return float(np.mean(np.diag(Q) - np.diag(R)))
+
+# %% ../nbs/09_metrics.ipynb #069ad99a
+import math
+
+def _betacf(a: float, b: float, x: float) -> float:
+    "Continued fraction of the incomplete beta function (modified Lentz)."
+    tiny, c, d = 1e-300, 1.0, 1.0 - (a + b) * x / (a + 1)
+    d = 1.0 / (d if abs(d) > tiny else tiny); h = d
+    for m in range(1, 500):
+        for aa in (m * (b - m) * x / ((a - 1 + 2 * m) * (a + 2 * m)), -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 1 + 2 * m))):
+            d = 1.0 + aa * d; d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + aa / c; c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-15: break
+    return h
+
+def betainc(a: float, b: float, x: float) -> float:
+    "Regularised incomplete beta function I_x(a, b)."
+    if not 0 <= x <= 1: raise ValueError(f"x must lie in [0, 1], got {x}")
+    if x in (0, 1): return float(x)
+    front = math.exp(math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x))
+    return front * _betacf(a, b, x) / a if x < (a + 1) / (a + b + 2) else 1.0 - front * _betacf(b, a, 1 - x) / b
+
+def t_cdf(t: float, df: float) -> float:
+    "Cumulative distribution of Student's t with `df` degrees of freedom."
+    p = 0.5 * betainc(df / 2, 0.5, df / (df + t * t))
+    return 1 - p if t > 0 else p
+
+def t_quantile(p: float, df: float) -> float:
+    "The `p` quantile of Student's t with `df` degrees of freedom (bisection on `t_cdf`)."
+    if not 0 < p < 1: raise ValueError(f"p must lie in (0, 1), got {p}")
+    if df <= 0: raise ValueError(f"df must be positive, got {df}")
+    if p < 0.5: return -t_quantile(1 - p, df)
+    lo, hi = 0.0, 1.0
+    while t_cdf(hi, df) < p: hi *= 2
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if t_cdf(mid, df) < p else (lo, mid)
+    return (lo + hi) / 2
+
+def mean_ci(values, level: float = 0.95) -> tuple:
+    "Mean of `values` (one per seed) and the half-width of its Student-t confidence interval at `level`."
+    v = np.asarray(values, dtype=float).ravel()
+    if len(v) < 2: raise ValueError(f"a confidence interval needs at least 2 values (seeds), got {len(v)}")
+    if not 0 < level < 1: raise ValueError(f"level must lie in (0, 1), e.g. 0.95, got {level}")
+    return float(v.mean()), float(t_quantile(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v)))
+
+# %% ../nbs/09_metrics.ipynb #4b7f5c43
+CRITERIA = {'accuracy': 1, 'model_mb': -1, 'memory_mb': -1, 'infer_ms': -1}   # +1: higher is better, -1: lower is better
+
+def challenge_score(rows: dict, weights: dict | None = None) -> dict:
+    "Weighted mean of each method's criteria, each min-max scaled over `rows` ({method: {criterion: value}}) so 1 is best."
+    w = {c: 1.0 for c in CRITERIA} if weights is None else dict(weights)
+    bad = set(w) - set(CRITERIA)
+    if bad: raise ValueError(f"unknown criteria {sorted(bad)}; use {', '.join(CRITERIA)}")
+    if not rows: raise ValueError("no methods to score")
+    if sum(w.values()) <= 0 or min(w.values()) < 0: raise ValueError(f"weights must be >= 0 and not all 0, got {w}")
+    for m, r in rows.items():
+        miss = [c for c in w if c not in r]
+        if miss: raise ValueError(f"method {m!r} has no value for {miss}; give every criterion that has a weight")
+    score = {m: 0.0 for m in rows}
+    for c, wc in w.items():
+        v = np.array([float(rows[m][c]) for m in rows])
+        span = v.max() - v.min()
+        s = np.ones_like(v) if span == 0 else (v - v.min()) / span if CRITERIA[c] > 0 else (v.max() - v) / span
+        for m, x in zip(rows, s): score[m] += wc * float(x)
+    return {m: x / sum(w.values()) for m, x in score.items()}
+
+# %% ../nbs/09_metrics.ipynb #f491f67a
 def old_new_acc(R, sizes=None) -> dict:
     "After each step `i`: accuracy on the old tasks' test sets pooled (`old`, NaN at i = 0), on the new task's (`new`, the diagonal) and on all seen (`seen`); arrays `(T,)`."
     R = check_matrix(R); T = len(R)
@@ -154,7 +273,7 @@ def old_new_acc(R, sizes=None) -> dict:
     old = np.array([np.nan] + [np.average(R[i, :i], weights=w[:i]) for i in range(1, T)])
     return dict(old=old, new=np.diag(R).copy(), seen=seen_acc(R, sizes))
 
-# %% ../nbs/09_metrics.ipynb #44881a70
+# %% ../nbs/09_metrics.ipynb #f06deb4d
 def confusion_blocks(C, groups) -> np.ndarray:
     "`(G, G)` from counts `C[true, predicted]`: the share of group `a`'s test images predicted as a class of group `b`; `groups` lists each group's classes."
     C = np.asarray(C)
@@ -169,7 +288,7 @@ def confusion_blocks(C, groups) -> np.ndarray:
     if (n == 0).any(): raise LabValueError(f"group {int(np.argmax(n == 0))} ({groups[int(np.argmax(n == 0))]}) has no test images; give groups of classes that were tested")
     return B / n[:, None]
 
-# %% ../nbs/09_metrics.ipynb #49abac35
+# %% ../nbs/09_metrics.ipynb #9f9d4ef4
 def classifier_norms(net) -> np.ndarray:
     "`(n_heads, C)`: the L2 norm of each class's weight vector in each head's classifier (`fc`, else the last `nn.Linear`; its `class_norms()` when it has one)."
     heads = getattr(net, 'heads', None)

@@ -1,6 +1,6 @@
 """The threshold explorer in a real browser: JupyterLab on 127.0.0.1 and headless Chromium driven by Playwright.
 
-Opens nbs/tutorials/03_threshold_explorer.ipynb, runs all cells, moves the expand_threshold slider, presses Run and
+Opens nbs/tutorials/04_threshold.ipynb, runs all cells, moves the expand_threshold slider, presses Run and
 checks that the accuracy-matrix heatmap and a run-history row appear; saves a screenshot in $DNN_LAB_ARTIFACTS
 (default runs/ci-artifacts/) and prints where. Needs Chromium at /usr/bin/chromium (`apt-get install -y chromium`,
 or set DNN_LAB_CHROMIUM) and the `playwright` package (no browser download). Under CI=true a missing piece fails the
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NB = 'nbs/tutorials/03_threshold_explorer.ipynb'
+NB = 'nbs/tutorials/04_threshold.ipynb'
 CHROMIUM = os.environ.get('DNN_LAB_CHROMIUM', '/usr/bin/chromium')
 CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
                  '--disable-component-update', '--disable-sync']

@@ -3,12 +3,19 @@
 Cells marked `#| hide` are left out, nbdev directives are stripped, text outputs are kept as code blocks and
 pictures are referenced from markdown (committed PNGs), so the result is deterministic."""
 from pathlib import Path
+import re
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 
 def _directives(src):
     return [l for l in src.splitlines() if l.startswith('#|')]
+
+LINK = re.compile(r'\[([^\]]+)\]\(((?![a-z]+:)[^)#\s]+\.ipynb)\)')
+
+def mark_coming(md: str, root: Path = ROOT) -> str:
+    "Links to notebooks that do not exist (yet) become plain text marked *(coming)*: the course table names chapters before they land."
+    return LINK.sub(lambda m: m.group(0) if (root / m.group(2)).exists() else f'{m.group(1)} *(coming)*', md)
 
 def render(nb_path=ROOT/'index.ipynb') -> str:
     nb = nbformat.read(nb_path, as_version=4)
@@ -17,7 +24,7 @@ def render(nb_path=ROOT/'index.ipynb') -> str:
         ds = _directives(c.source)
         if any(d.replace(' ', '') in ('#|hide', '#|exporti', '#|export') for d in ds): continue
         if c.cell_type == 'markdown':
-            out += [c.source.strip(), '']
+            out += [mark_coming(c.source.strip()), '']
         elif c.cell_type == 'code':
             src = '\n'.join(l for l in c.source.splitlines() if not l.startswith('#|')).strip()
             if src and not any(d.replace(' ', '') == '#|echo:false' for d in ds): out += ['```python', src, '```', '']
