@@ -36,11 +36,11 @@ class CosineLinear(nn.Module):
     def extra_repr(self): return f'in_features={self.in_features}, out_features={self.out_features}, sigma={self.sigma.item():.3f}'
 
 # %% ../../nbs/41_lucir.ipynb #baa12277
-def cosine_heads(net, arch: str = 'small'):
-    "Replace each head's `fc` by a `CosineLinear` of the same size and, for the small CNN, the last ReLU before it by an identity; returns `net`."
+def cosine_heads(net, arch: str = 'small', sigma: float = 1.0):
+    "Replace each head's `fc` by a `CosineLinear` of the same size (scale starting at `sigma`) and, for the small CNN, the last ReLU before it by an identity; returns `net`."
     for h in net.heads:
         if not isinstance(getattr(h, 'fc', None), nn.Linear): raise LabValueError("cosine_heads needs heads whose classifier is an nn.Linear called fc (the lab's heads)")
-        h.fc = CosineLinear(h.fc.in_features, h.fc.out_features)
+        h.fc = CosineLinear(h.fc.in_features, h.fc.out_features, sigma)
         if arch == 'small':
             blocks = [m for m in h.modules() if isinstance(m, ConvBlock)] or [m for m in net.trunk.modules() if isinstance(m, ConvBlock)]
             if blocks and isinstance(blocks[-1][-1], nn.ReLU): blocks[-1][-1] = nn.Identity()
@@ -92,6 +92,7 @@ class LUCIR(ExemplarMethod):
     settings = (
         S('lucir_memory', 20, 'exemplars kept per class seen (the paper: 20)', '[0, 10000]'),
         S('lucir_cosine', True, 'cosine-normalised classifier with a learnable scale (off: the ordinary linear one)'),
+        S('lucir_sigma', 10.0, "the cosine classifier's scale eta at the start, learnt from there (the official code: 1, under SGD; under the lab's Adam it barely moves, so 10: our choice)", '(0, 100]', log=True),
         S('lucir_less_forget', True, "less-forget constraint: old classes' weights frozen, 1 - cos(old features, new features) on every image", scope='incremental'),
         S('lucir_lambda_base', 5.0, 'lambda_base of the less-forget weight lambda_base * sqrt(old classes / new classes) (CIFAR-100: 5, ImageNet: 10)', '[0, 1000]', log=True, scope='incremental'),
         S('lucir_margin_ranking', True, 'margin ranking loss on old-class images against the hardest new classes (class-incremental only)', scope='incremental'),
@@ -108,7 +109,7 @@ class LUCIR(ExemplarMethod):
     def net_for(cls, cfg, n_classes, in_channels, n_heads=1):
         "The lab's network with a cosine classifier in every head (and, for the small CNN, no last ReLU) when `lucir_cosine`."
         net = super().net_for(cfg, n_classes, in_channels, n_heads)
-        return cosine_heads(net, cfg.arch) if cfg.lucir_cosine else net
+        return cosine_heads(net, cfg.arch, cfg.lucir_sigma) if cfg.lucir_cosine else net
 
     def capacity(self, n_seen): return self.cfg.lucir_memory * n_seen
     @property
