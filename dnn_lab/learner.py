@@ -137,7 +137,7 @@ class Method:
                  scenario: str = 'data-incremental'):
         if scenario not in SCENARIOS: raise LabValueError(f"scenario must be one of {SCENARIOS}, got {scenario!r}; pass the stream's own (stream.scenario)")
         self.cfg, self.n_classes, self.image_shape, self.scenario = cfg, n_classes, tuple(image_shape), scenario
-        self.task_classes = set()                                        # the classes of the task being trained
+        self.task_classes, self._head_cls = set(), (None, {})            # the classes of the task being trained; of each head (cached)
         self.device = torch.device(device) if device is not None else resolve_device(cfg.device)
         self.trunk_frozen, self.memo = False, memo if memo is not None else FeatureMemo()
         self.heads_used, self.classes_seen, self.head, self._data = [], set(), 0, []
@@ -200,7 +200,7 @@ class Method:
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         "Stacked logits (n_heads, N, C) of every head, in eval mode; a head's logits are remembered until it trains again."
         self.net.eval()
-        if not self.memo_on(): return mask_logits(self.net.heads_forward(self.features(x)).float(), self.class_mask())
+        if not self.memo_on(): return mask_logits(self.net.heads_forward(self.features(x)).float(), self.head_masks())
         out, f = [], None
         for h in self.net.heads:
             key = ('l', self.net.trunk.token, h.token) if hasattr(h, 'token') else None   # an untrained new head: not remembered
@@ -210,7 +210,7 @@ class Method:
                 lg = h(f).float()
                 if key: self.memo.put(key, x, lg)
             out.append(lg)
-        return mask_logits(torch.stack(out), self.class_mask())
+        return mask_logits(torch.stack(out), self.head_masks())
     def forget_features(self, x):
         "Forget what is remembered for input `x` (a training set that will not be seen again)."
         self.memo.drop(x)
@@ -226,6 +226,18 @@ class Method:
         m = torch.zeros(self.n_classes, dtype=torch.bool, device=self.device)
         m[sorted(cl)] = True
         return m
+    def head_classes(self, k: int) -> set:
+        "The classes head `k` was trained on: those of the tasks that used it (`heads_used`)."
+        key = (tuple(self.heads_used), tuple(id(y) for y in self._data[1::2]))
+        if self._head_cls[0] != key:
+            per = {}
+            for y, h in zip(self._data[1::2], self.heads_used): per.setdefault(h, set()).update(y.unique().tolist())
+            self._head_cls = (key, per)
+        return set(self._head_cls[1].get(k, ()))
+    def head_masks(self) -> torch.Tensor | None:
+        "Bool `(n_heads, 1, n_classes)`: each head answers over the classes it was trained on (a head not trained yet: over all seen); None where `class_mask` is."
+        if self.class_mask() is None: return None
+        return torch.stack([self.class_mask(self.head_classes(k) or self.classes_seen) for k in range(self.net.n_heads)])[:, None]
 
     # -- the hooks (defaults: finetuning) -------------------------------------------------------
     def plan(self, t: int, x, y) -> dict:
@@ -277,7 +289,7 @@ def _fit(self: Method, t: int, inputs: torch.Tensor, y: torch.Tensor, params=Non
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(s['milestones']), gamma=self.cfg.gamma)
     ctx = (lambda: torch.autocast('cuda', dtype=torch.bfloat16)) if self.cfg.amp and inputs.is_cuda else nullcontext
     aug, gen, losses = 'none' if on_features else s['aug'], self.gen(t), []
-    mask = self.class_mask(self.classes_seen | self.task_classes)    # class-incremental: the classes seen so far and the task's own
+    mask = self.class_mask(self.head_classes(self.head) | self.task_classes)   # class-incremental: the head's classes so far and the task's own
     if mask is not None: mask = mask.to(inputs.device)
     for ep in range(s['epochs']):
         tot, cnt = torch.zeros((), device=inputs.device), 0
