@@ -214,7 +214,9 @@ def plot_weight_norms(norms, groups=None, names=None, ax=None, title: str = '', 
     for k, g in enumerate(groups):
         ax.bar(g, w[g], color=_GROUP_COLORS[k % len(_GROUP_COLORS)], width=0.8, label=names[k])
     ax.set_xticks(range(len(w))); ax.set_xlabel('class'); ax.set_ylabel('norm of the class weights'); ax.set_title(title)
-    if len(groups) > 1: ax.legend(fontsize=8, title='classes of', title_fontsize=8, loc='upper left')
+    if len(groups) > 1:
+        ax.set_ylim(0, 1.35 * max(float(w.max()), 1e-9))                   # headroom: the legend sits above the bars
+        ax.legend(fontsize=8, title='classes of', title_fontsize=8, loc='upper left', ncol=min(len(groups), 5))
     ax.grid(alpha=0.3, axis='y')
     if own: fig.tight_layout()
     return fig
