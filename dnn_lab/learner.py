@@ -263,7 +263,7 @@ class Method:
     @torch.no_grad()
     def predict(self, x: torch.Tensor, task: int | None = None) -> torch.Tensor:
         "Class predictions; with several heads the `head_select` rule picks a head per sample."
-        lg = self.logits(x)
+        lg = mask_logits(self.logits(x), self.head_masks())            # again, for a method whose own `logits` does not mask
         if lg.shape[0] == 1: return lg[0].argmax(-1)
         rule, head = self.cfg.head_select, None
         if rule == 'domain': raise LabValueError(f"head_select = domain needs per-task feature statistics, which method '{self.name}' does not keep; use confidence, entropy, mean or oracle")
