@@ -14,7 +14,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from .config import Config, Setting, declare, load_config
-from .data import TensorData, augment
+from .data import SCENARIOS, TensorData, augment
 from .heads import select_heads, set_trainable, trainable_params
 from .backbone import build_net
 from .gap import gap_report_from_logits
@@ -25,10 +25,10 @@ from .routing import DomainGate
 from .errors import LabError, LabImportError, LabValueError, RunFolderError
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'CHECKPOINTABLE', 'METHODS', 'BASE_COLORS', 'Learner', 'S', 'resolve_device', 'as_tensors',
-           'batches', 'FeatureMemo', 'nbytes', 'Batch', 'NonFiniteLoss', 'Method', 'stretch', 'checkpointable',
-           'encode', 'decode', 'register', 'method_class', 'method_settings', 'action_colors', 'make_learner',
-           'load_builtin_methods', 'Finetune', 'Joint', 'DNN']
+__all__ = ['MASKED', 'CHECKPOINT_FORMAT', 'CHECKPOINTABLE', 'METHODS', 'BASE_COLORS', 'Learner', 'S', 'resolve_device',
+           'as_tensors', 'batches', 'FeatureMemo', 'nbytes', 'Batch', 'NonFiniteLoss', 'mask_logits', 'Method',
+           'stretch', 'checkpointable', 'encode', 'decode', 'register', 'method_class', 'method_settings',
+           'action_colors', 'make_learner', 'load_builtin_methods', 'Finetune', 'Joint', 'DNN']
 
 # %% ../nbs/10_learner.ipynb #bcc5b098
 def resolve_device(name: str = 'auto') -> torch.device:
@@ -115,6 +115,12 @@ class Batch:
 class NonFiniteLoss(LabError, FloatingPointError):
     "The loss became NaN or infinite: the message says where and what to change."
 
+MASKED = -1e4                             # the logit of a class not (yet) in the head: finite, so losses that compare logits stay finite
+
+def mask_logits(logits: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    "`logits` (..., C) with the classes outside bool `mask` (C,) set to `MASKED`; unchanged when `mask` is None."
+    return logits if mask is None else logits.masked_fill(~mask, MASKED)
+
 class Method:
     "The shared loop and its hooks, one task at a time; a method overrides only what differs. Register it with `@register`."
     name = 'finetune'
@@ -127,8 +133,11 @@ class Method:
     knob: str | None = None               # its main setting: the slider the method explorer gives it
     uses_old_data = False
 
-    def __init__(self, cfg: Config, n_classes: int, image_shape, device=None, memo: FeatureMemo | None = None):
-        self.cfg, self.n_classes, self.image_shape = cfg, n_classes, tuple(image_shape)
+    def __init__(self, cfg: Config, n_classes: int, image_shape, device=None, memo: FeatureMemo | None = None,
+                 scenario: str = 'data-incremental'):
+        if scenario not in SCENARIOS: raise LabValueError(f"scenario must be one of {SCENARIOS}, got {scenario!r}; pass the stream's own (stream.scenario)")
+        self.cfg, self.n_classes, self.image_shape, self.scenario = cfg, n_classes, tuple(image_shape), scenario
+        self.task_classes, self._head_cls = set(), (None, {})            # the classes of the task being trained; of each head (cached)
         self.device = torch.device(device) if device is not None else resolve_device(cfg.device)
         self.trunk_frozen, self.memo = False, memo if memo is not None else FeatureMemo()
         self.heads_used, self.classes_seen, self.head, self._data = [], set(), 0, []
@@ -191,7 +200,7 @@ class Method:
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         "Stacked logits (n_heads, N, C) of every head, in eval mode; a head's logits are remembered until it trains again."
         self.net.eval()
-        if not self.memo_on(): return self.net.heads_forward(self.features(x)).float()
+        if not self.memo_on(): return mask_logits(self.net.heads_forward(self.features(x)).float(), self.head_masks())
         out, f = [], None
         for h in self.net.heads:
             key = ('l', self.net.trunk.token, h.token) if hasattr(h, 'token') else None   # an untrained new head: not remembered
@@ -201,10 +210,34 @@ class Method:
                 lg = h(f).float()
                 if key: self.memo.put(key, x, lg)
             out.append(lg)
-        return torch.stack(out)
+        return mask_logits(torch.stack(out), self.head_masks())
     def forget_features(self, x):
         "Forget what is remembered for input `x` (a training set that will not be seen again)."
         self.memo.drop(x)
+
+    # -- the class-incremental scenario ---------------------------------------------------------
+    @property
+    def class_incremental(self) -> bool: return self.scenario == 'class-incremental'
+    def class_mask(self, classes=None) -> torch.Tensor | None:
+        "Bool `(n_classes,)` of the classes the single head may answer in a class-incremental stream: `classes`, by default those seen so far; None in a data-incremental stream or before any class is seen."
+        if not self.class_incremental: return None
+        cl = self.classes_seen if classes is None else set(classes)
+        if not cl: return None
+        m = torch.zeros(self.n_classes, dtype=torch.bool, device=self.device)
+        m[sorted(cl)] = True
+        return m
+    def head_classes(self, k: int) -> set:
+        "The classes head `k` was trained on: those of the tasks that used it (`heads_used`)."
+        key = (tuple(self.heads_used), tuple(id(y) for y in self._data[1::2]))
+        if self._head_cls[0] != key:
+            per = {}
+            for y, h in zip(self._data[1::2], self.heads_used): per.setdefault(h, set()).update(y.unique().tolist())
+            self._head_cls = (key, per)
+        return set(self._head_cls[1].get(k, ()))
+    def head_masks(self) -> torch.Tensor | None:
+        "Bool `(n_heads, 1, n_classes)`: each head answers over the classes it was trained on (a head not trained yet: over all seen); None where `class_mask` is."
+        if self.class_mask() is None: return None
+        return torch.stack([self.class_mask(self.head_classes(k) or self.classes_seen) for k in range(self.net.n_heads)])[:, None]
 
     # -- the hooks (defaults: finetuning) -------------------------------------------------------
     def plan(self, t: int, x, y) -> dict:
@@ -230,7 +263,7 @@ class Method:
     @torch.no_grad()
     def predict(self, x: torch.Tensor, task: int | None = None) -> torch.Tensor:
         "Class predictions; with several heads the `head_select` rule picks a head per sample."
-        lg = self.logits(x)
+        lg = mask_logits(self.logits(x), self.head_masks())            # again, for a method whose own `logits` does not mask
         if lg.shape[0] == 1: return lg[0].argmax(-1)
         rule, head = self.cfg.head_select, None
         if rule == 'domain': raise LabValueError(f"head_select = domain needs per-task feature statistics, which method '{self.name}' does not keep; use confidence, entropy, mean or oracle")
@@ -256,6 +289,8 @@ def _fit(self: Method, t: int, inputs: torch.Tensor, y: torch.Tensor, params=Non
     sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(s['milestones']), gamma=self.cfg.gamma)
     ctx = (lambda: torch.autocast('cuda', dtype=torch.bfloat16)) if self.cfg.amp and inputs.is_cuda else nullcontext
     aug, gen, losses = 'none' if on_features else s['aug'], self.gen(t), []
+    mask = self.class_mask(self.head_classes(self.head) | self.task_classes)   # class-incremental: the head's classes so far and the task's own
+    if mask is not None: mask = mask.to(inputs.device)
     for ep in range(s['epochs']):
         tot, cnt = torch.zeros((), device=inputs.device), 0
         for idx in batches(len(y), self.cfg.batch_size, gen, inputs.device):
@@ -269,6 +304,7 @@ def _fit(self: Method, t: int, inputs: torch.Tensor, y: torch.Tensor, params=Non
                 b.y = torch.cat([b.y, yr])
             with ctx():
                 b.logits = forward(b).float()
+                if mask is not None: b.logits = b.logits.masked_fill(~mask, MASKED)
                 l = loss_fn(b)
             if not torch.isfinite(l):
                 raise NonFiniteLoss(f"the loss became {l.item()} at task {t} (epoch {ep+1}) of {self.name}; lower the learning rate "
@@ -285,6 +321,7 @@ Method.fit = _fit
 # %% ../nbs/10_learner.ipynb #6a0e79a0
 def _learn_task(self: Method, t: int, x, y, on_epoch=None, plan: dict | None = None) -> dict:
     "Plan (unless `plan` is given) and train task `t` through the hooks; returns the plan."
+    self.task_classes = set(y.unique().tolist())
     p = plan or self.plan(t, x, y)
     self.head, self._data = p['head'], self._data + [x, y]
     with self.rng(self.cfg.seed * 7919 + t):                         # e.g. a randomly initialised new head
@@ -297,7 +334,7 @@ def _learn_task(self: Method, t: int, x, y, on_epoch=None, plan: dict | None = N
     for h in self.net.heads:
         if any(id(q) in trained for q in h.parameters()): h.token = next(_TOKENS)   # its remembered logits are stale now
     self.net.zero_grad(set_to_none=True)                             # no gradient is carried to the next task (nor into snapshots)
-    self.heads_used.append(p['head']); self.classes_seen |= set(y.unique().tolist())
+    self.heads_used.append(p['head']); self.classes_seen |= self.task_classes
     return p
 
 Method.learn_task = _learn_task
@@ -538,9 +575,10 @@ def action_colors() -> dict:
     for cls in METHODS.values(): out.update(cls.actions)
     return out
 
-def make_learner(method: str, cfg: Config, n_classes: int, image_shape, device=None, memo: FeatureMemo | None = None) -> Method:
-    "The learner of registered `method` for a stream of `n_classes` classes and images `image_shape`."
-    return method_class(method)(cfg, n_classes, image_shape, device, memo)
+def make_learner(method: str, cfg: Config, n_classes: int, image_shape, device=None, memo: FeatureMemo | None = None,
+                 scenario: str = 'data-incremental') -> Method:
+    "The learner of registered `method` for a stream of `n_classes` classes and images `image_shape` in `scenario` (the stream's)."
+    return method_class(method)(cfg, n_classes, image_shape, device, memo, scenario=scenario)
 
 Learner = Method                                                     # the name of earlier versions
 

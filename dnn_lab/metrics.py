@@ -13,9 +13,10 @@ from .errors import LabValueError
 
 # %% auto #0
 __all__ = ['METRICS', 'POSTER', 'POSTER_AVG', 'POSTER_SQUARE', 'CRITERIA', 'check_matrix', 'check_init', 'final_acc',
-           'avg_inc_acc', 'square', 'bwt', 'fwt', 'forgetting', 'summary_metrics', 'max_drop', 'poster_matrix',
-           'check_lower', 'seen_metrics', 'accuracy', 'confusion', 'inference_ms', 'intransigence', 'betainc', 't_cdf',
-           't_quantile', 'mean_ci', 'challenge_score']
+           'check_sizes', 'seen_acc', 'avg_inc_acc', 'square', 'bwt', 'fwt', 'forgetting', 'summary_metrics',
+           'max_drop', 'poster_matrix', 'check_lower', 'seen_metrics', 'accuracy', 'confusion', 'inference_ms',
+           'intransigence', 'betainc', 't_cdf', 't_quantile', 'mean_ci', 'challenge_score', 'old_new_acc',
+           'confusion_blocks', 'classifier_norms']
 
 # %% ../nbs/09_metrics.ipynb #39fe51b0
 def check_matrix(R) -> np.ndarray:
@@ -45,10 +46,24 @@ def final_acc(R) -> float:
     return float(check_matrix(R)[-1].mean())
 
 # %% ../nbs/09_metrics.ipynb #efef06ef
-def avg_inc_acc(R) -> float:
-    "Mean over training steps `i` of the mean accuracy on the tasks seen so far, `R[i, :i+1]`."
-    R = check_matrix(R)
-    return float(np.mean([R[i, :i+1].mean() for i in range(len(R))]))
+def check_sizes(sizes, T: int) -> np.ndarray:
+    "`sizes` as an int array `(T,)` of test-set sizes, each at least 1; `ValueError` otherwise."
+    n = np.asarray(sizes, dtype=float)
+    if n.shape != (T,): raise LabValueError(f"sizes must give one test-set size per task, shape ({T},), got shape {n.shape}")
+    if (n != np.round(n)).any() or (n < 1).any():
+        raise LabValueError(f"sizes must be numbers of test images (integers >= 1), got {n.tolist()}")
+    return n.astype(np.int64)
+
+def seen_acc(R, sizes=None) -> np.ndarray:
+    "`(T,)`: after each step `i`, the accuracy on the test sets of tasks `0..i` pooled (weighted by `sizes`; equally when None)."
+    R = check_matrix(R); T = len(R)
+    w = None if sizes is None else check_sizes(sizes, T)
+    if w is None or (w == w[0]).all(): return np.array([R[i, :i+1].mean() for i in range(T)])
+    return np.array([np.average(R[i, :i+1], weights=w[:i+1]) for i in range(T)])
+
+def avg_inc_acc(R, sizes=None) -> float:
+    "Mean over training steps `i` of the accuracy on the tasks seen so far, `R[i, :i+1]` (pooled by test-set `sizes` when given)."
+    return float(seen_acc(R, sizes).mean())
 
 # %% ../nbs/09_metrics.ipynb #605b42c6
 def square(R) -> float:
@@ -79,10 +94,10 @@ def forgetting(R) -> float:
 # %% ../nbs/09_metrics.ipynb #c36a8788
 METRICS = ('acc', 'avg_inc_acc', 'square', 'bwt', 'fwt', 'forgetting')
 
-def summary_metrics(R, acc_init=None) -> dict:
-    "Every scalar metric of `R` as a dict of floats; `fwt` is NaN without `acc_init`."
+def summary_metrics(R, acc_init=None, sizes=None) -> dict:
+    "Every scalar metric of `R` as a dict of floats; `fwt` is NaN without `acc_init`; `avg_inc_acc` pooled by test-set `sizes` when given."
     R = check_matrix(R)
-    return dict(acc=final_acc(R), avg_inc_acc=avg_inc_acc(R), square=square(R), bwt=bwt(R),
+    return dict(acc=final_acc(R), avg_inc_acc=avg_inc_acc(R, sizes), square=square(R), bwt=bwt(R),
                 fwt=float('nan') if acc_init is None else fwt(R, acc_init), forgetting=forgetting(R))
 
 # %% ../nbs/09_metrics.ipynb #f5f52ada
@@ -249,3 +264,40 @@ def challenge_score(rows: dict, weights: dict | None = None) -> dict:
         s = np.ones_like(v) if span == 0 else (v - v.min()) / span if CRITERIA[c] > 0 else (v.max() - v) / span
         for m, x in zip(rows, s): score[m] += wc * float(x)
     return {m: x / sum(w.values()) for m, x in score.items()}
+
+# %% ../nbs/09_metrics.ipynb #f491f67a
+def old_new_acc(R, sizes=None) -> dict:
+    "After each step `i`: accuracy on the old tasks' test sets pooled (`old`, NaN at i = 0), on the new task's (`new`, the diagonal) and on all seen (`seen`); arrays `(T,)`."
+    R = check_matrix(R); T = len(R)
+    w = np.ones(T) if sizes is None else check_sizes(sizes, T).astype(float)
+    old = np.array([np.nan] + [np.average(R[i, :i], weights=w[:i]) for i in range(1, T)])
+    return dict(old=old, new=np.diag(R).copy(), seen=seen_acc(R, sizes))
+
+# %% ../nbs/09_metrics.ipynb #f06deb4d
+def confusion_blocks(C, groups) -> np.ndarray:
+    "`(G, G)` from counts `C[true, predicted]`: the share of group `a`'s test images predicted as a class of group `b`; `groups` lists each group's classes."
+    C = np.asarray(C)
+    if C.ndim != 2 or C.shape[0] != C.shape[1]: raise LabValueError(f"C must be a square confusion matrix (n_classes, n_classes), got shape {C.shape}")
+    groups = [list(map(int, g)) for g in groups]
+    flat = [c for g in groups for c in g]
+    if len(set(flat)) != len(flat): raise LabValueError(f"groups must not share classes, got {groups}")
+    bad = [c for c in flat if not 0 <= c < len(C)]
+    if bad: raise LabValueError(f"class {bad[0]} of groups is outside 0..{len(C) - 1}")
+    B = np.array([[C[np.ix_(a, b)].sum() for b in groups] for a in groups], dtype=float)
+    n = np.array([C[a].sum() for a in groups], dtype=float)
+    if (n == 0).any(): raise LabValueError(f"group {int(np.argmax(n == 0))} ({groups[int(np.argmax(n == 0))]}) has no test images; give groups of classes that were tested")
+    return B / n[:, None]
+
+# %% ../nbs/09_metrics.ipynb #9f9d4ef4
+def classifier_norms(net) -> np.ndarray:
+    "`(n_heads, C)`: the L2 norm of each class's weight vector in each head's classifier (`fc`, else the last `nn.Linear`; its `class_norms()` when it has one)."
+    heads = getattr(net, 'heads', None)
+    if heads is None: raise LabValueError(f"classifier_norms needs a network with heads (a MultiHeadNet), got {type(net).__name__}")
+    out = []
+    for k, h in enumerate(heads):
+        fc = getattr(h, 'fc', None)
+        if fc is None: fc = next((m for m in reversed(list(h.modules())) if isinstance(m, torch.nn.Linear)), None)
+        if fc is None: raise LabValueError(f"head {k} has no classifier layer (a module named fc, or an nn.Linear)")
+        w = fc.class_norms() if hasattr(fc, 'class_norms') else fc.weight.norm(dim=1)
+        out.append(w.detach().float().cpu().numpy())
+    return np.stack(out)

@@ -14,12 +14,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from .metrics import check_matrix, check_init, summary_metrics, METRICS
+from .metrics import check_matrix, check_init, summary_metrics, METRICS, old_new_acc, confusion_blocks
 from .errors import LabValueError
 
 # %% auto #0
 __all__ = ['DPI', 'plot_acc_matrix', 'plot_acc_curves', 'action_color', 'check_decisions', 'decision_threshold', 'plot_decisions',
-           'plot_compare', 'acc_matrix_plotly', 'decisions_plotly', 'sweep_plotly']
+           'plot_compare', 'plot_old_new', 'plot_confusion', 'plot_confusion_blocks', 'plot_weight_norms',
+           'acc_matrix_plotly', 'decisions_plotly', 'sweep_plotly']
 
 # %% ../nbs/12_plots.ipynb #3dad1c3d
 DPI = 80
@@ -144,6 +145,80 @@ def plot_compare(results: dict, metric: str = 'square') -> Figure:
         v = summary_metrics(M, init)[metric]
         plot_acc_matrix(M, f'{name}\n{metric} {100 * v:.2f}', ax=ax, cbar=k == n - 1)
         if k: ax.set_ylabel(''); ax.set_yticklabels([])
+    return fig
+
+# %% ../nbs/12_plots.ipynb #d97229a1
+def plot_old_new(R, sizes=None, ax=None, title: str = '') -> Figure:
+    "After each task: accuracy (%) on the old classes, the new ones and all seen, with the average incremental accuracy and the final one marked."
+    on = old_new_acc(R, sizes); T = len(on['new'])
+    own = ax is None; fig, ax = _fig_ax(ax, (6.0, 3.6))
+    x = np.arange(T)
+    ax.plot(x[1:], 100 * on['old'][1:], color='#1f77b4', marker='o', lw=1.8, label='old classes')
+    ax.plot(x, 100 * on['new'], color='#ff7f0e', marker='s', lw=1.8, label='new classes (the task just trained)')
+    ax.plot(x, 100 * on['seen'], color='k', marker='D', lw=2.2, label='all classes seen')
+    aia = 100 * on['seen'].mean()
+    ax.axhline(aia, color='k', ls='--', lw=1, label=f'average incremental accuracy {aia:.1f}%')
+    ax.annotate(f"final {100 * on['seen'][-1]:.1f}%", (T - 1, 100 * on['seen'][-1]), xytext=(-6, -14), textcoords='offset points', ha='right', fontsize=9)
+    ax.set_xticks(x); ax.set_xlim(-0.2, T - 0.8 if T > 1 else 0.2); ax.set_ylim(0, 103)
+    ax.set_xlabel('after training task'); ax.set_ylabel('accuracy (%)'); ax.set_title(title)
+    ax.legend(fontsize=8, loc='lower left'); ax.grid(alpha=0.3)
+    if own: fig.tight_layout()
+    return fig
+
+# %% ../nbs/12_plots.ipynb #6172e4a6
+def _group_names(groups, names):
+    if names is None: return [f"{g[0]}-{g[-1]}" if len(g) > 1 else str(g[0]) for g in groups]
+    if len(names) != len(groups): raise LabValueError(f"names has {len(names)} entries for {len(groups)} groups")
+    return list(names)
+
+def plot_confusion(C, groups=None, ax=None, title: str = '') -> Figure:
+    "The confusion matrix as each true class's shares (%) of predictions, with the class groups outlined."
+    C = np.asarray(C, dtype=float)
+    if C.ndim != 2 or C.shape[0] != C.shape[1]: raise LabValueError(f"C must be a square confusion matrix (n_classes, n_classes), got shape {C.shape}")
+    n = len(C); own = ax is None
+    fig, ax = _fig_ax(ax, (1.6 + 0.32 * n, 1.2 + 0.32 * n))
+    P = 100 * C / np.maximum(C.sum(1, keepdims=True), 1)
+    sns.heatmap(P, ax=ax, vmin=0, vmax=100, cmap='magma_r', cbar=own, square=True, annot=n <= 10, fmt='.0f',
+                annot_kws=dict(fontsize=7), cbar_kws=dict(label='% of the class') if own else None)
+    for g in groups or []:
+        a, b = min(g), max(g) + 1
+        ax.add_patch(Rectangle((a, a), b - a, b - a, fill=False, edgecolor='#2ca02c', lw=1.5))
+    ax.set_xlabel('predicted class'); ax.set_ylabel('true class'); ax.set_title(title)
+    if own: fig.tight_layout()
+    return fig
+
+def plot_confusion_blocks(C, groups, names=None, ax=None, title: str = '') -> Figure:
+    "The confusion matrix summed into class groups: the share (%) of group a's test images predicted as a class of group b."
+    B = 100 * confusion_blocks(C, groups); names = _group_names(groups, names)
+    own = ax is None; fig, ax = _fig_ax(ax, (1.8 + 0.7 * len(B), 1.4 + 0.6 * len(B)))
+    sns.heatmap(B, ax=ax, vmin=0, vmax=100, cmap='magma_r', annot=True, fmt='.0f', cbar=False, square=True,
+                xticklabels=names, yticklabels=names, annot_kws=dict(fontsize=9))
+    ax.set_xlabel('predicted as a class of'); ax.set_ylabel('true class in'); ax.set_title(title)
+    ax.tick_params(axis='y', rotation=0)
+    if own: fig.tight_layout()
+    return fig
+
+# %% ../nbs/12_plots.ipynb #faffa4c9
+_GROUP_COLORS = ('#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf')
+
+def plot_weight_norms(norms, groups=None, names=None, ax=None, title: str = '', head: int = 0) -> Figure:
+    "Bars of the L2 norm of each class's classifier weights (head `head` of `norms` `(n_heads, C)`, or `(C,)`), coloured by class group."
+    w = np.asarray(norms, dtype=float)
+    if w.ndim == 2:
+        if not 0 <= head < len(w): raise LabValueError(f"head {head} is not one of the {len(w)} heads of norms")
+        w = w[head]
+    if w.ndim != 1: raise LabValueError(f"norms must be (C,) or (n_heads, C), got shape {np.asarray(norms).shape}")
+    groups = groups if groups is not None else [list(range(len(w)))]
+    names = _group_names(groups, names)
+    own = ax is None; fig, ax = _fig_ax(ax, (1.5 + 0.35 * len(w), 3.2))
+    for k, g in enumerate(groups):
+        ax.bar(g, w[g], color=_GROUP_COLORS[k % len(_GROUP_COLORS)], width=0.8, label=names[k])
+    ax.set_xticks(range(len(w))); ax.set_xlabel('class'); ax.set_ylabel('norm of the class weights'); ax.set_title(title)
+    if len(groups) > 1:
+        ax.set_ylim(0, 1.35 * max(float(w.max()), 1e-9))                   # headroom: the legend sits above the bars
+        ax.legend(fontsize=8, title='classes of', title_fontsize=8, loc='upper left', ncol=min(len(groups), 5))
+    ax.grid(alpha=0.3, axis='y')
+    if own: fig.tight_layout()
     return fig
 
 # %% ../nbs/12_plots.ipynb #ddd8c32e

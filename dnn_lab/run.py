@@ -17,7 +17,7 @@ from .data import TaskStream, TensorData
 from .heads import n_params, size_mb
 from .backbone import build_net
 from .learner import make_learner, method_class, method_settings, as_tensors, FeatureMemo, encode, decode
-from .metrics import summary_metrics, inference_ms
+from .metrics import summary_metrics, inference_ms, old_new_acc, classifier_norms
 from .errors import LabError, LabFileExistsError, LabFileNotFoundError, LabPermissionError, LabTypeError, LabValueError, RunFolderError, writing
 
 # %% auto #0
@@ -48,6 +48,11 @@ class RunResult:
     model_meta: dict = field(default_factory=dict)
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     stream_spec: str | None = None         # how the stream was named (`load_stream` spec), so `dnn-lab run --resume` can rebuild it
+    scenario: str = 'data-incremental'     # the stream's: 'class-incremental' when each task brings classes of its own
+    test_sizes: list = field(default_factory=list)     # test images per task: the weights of pooled accuracies
+    task_classes: list = field(default_factory=list)   # the classes in each task's test set
+    confusion: list | None = None          # counts [true][predicted] of the model after the last task done, over every test set
+    weight_norms: list | None = None       # per head, the norm of each class's classifier weights in that model (`classifier_norms`)
     format: int = FORMAT
 
     @property
@@ -63,10 +68,13 @@ class RunResult:
         return head + ')'
 
 # %% ../nbs/11_run.ipynb #ebffe3d5
-def finish_metrics(R, acc_init, learner, timings, infer_ms) -> dict:
-    "Accuracy metrics (when every task is done) plus model, storage and time costs."
+def finish_metrics(R, acc_init, learner, timings, infer_ms, sizes=None) -> dict:
+    "Accuracy metrics (when every task is done; pooled by test-set `sizes` where it matters) plus model, storage and time costs."
     done = len(R) == R.shape[1] and len(R) > 0
-    m = summary_metrics(R, acc_init) if done else {}
+    m = summary_metrics(R, acc_init, sizes) if done else {}
+    if done and len(R) > 1:                                          # after the last task: its classes (new), the earlier ones' (old)
+        on = old_new_acc(R, sizes)
+        m.update(old_acc=float(on['old'][-1]), new_acc=float(on['new'][-1]))
     st = learner.storage()
     return {**m, 'n_heads': learner.net.n_heads, 'params': n_params(learner.net), 'mb': round(size_mb(learner.net), 4),
             'stored_bytes': int(st['old_data']), 'aux_mb': round(st['aux'] / 2**20, 4),
@@ -144,9 +152,15 @@ class RunCache:
 
 # %% ../nbs/11_run.ipynb #e0f0c362
 @torch.no_grad()
-def evaluate(learner, tests) -> np.ndarray:
-    "Accuracy on each test set `(x, y)` in `tests`."
-    return np.array([(learner.predict(x, task=j) == y).float().mean().item() for j, (x, y) in enumerate(tests)])
+def evaluate(learner, tests, confusion: bool = False):
+    "Accuracy on each test set `(x, y)` in `tests`; with `confusion`, `(accuracies, counts C[true, predicted] over all of them)`."
+    n = learner.n_classes
+    row, C = [], torch.zeros(n * n, dtype=torch.long)
+    for j, (x, y) in enumerate(tests):
+        p = learner.predict(x, task=j)
+        row.append((p == y).float().mean().item())
+        if confusion: C += torch.bincount(y.long().cpu() * n + p.long().cpu(), minlength=n * n)
+    return (np.array(row), C.view(n, n).numpy()) if confusion else np.array(row)
 
 def _emit(callbacks, event, **info):
     for cb in callbacks: cb(event, **info)
@@ -176,21 +190,23 @@ def run_sequence(stream: TaskStream, method: str = 'dnn', seed: int = 0, *, cfg:
             raise LabValueError(f"resume= continues the run in its own folder '{resume}'; drop out= (or give the same folder)")
         out, ck = Path(resume), read_checkpoint(resume)
         check_resume(ck, method, stream, cfg, resume)
-    learner = make_learner(method, cfg, stream.n_classes, stream.image_shape, device, memo=cache.memo if cache is not None else None)
+    learner = make_learner(method, cfg, stream.n_classes, stream.image_shape, device, memo=cache.memo if cache is not None else None,
+                           scenario=stream.scenario)
     dev = learner.device
     load = cache.tensors if cache is not None else as_tensors
     tests = [load(t.test, dev) for t in stream]
     meta = dict(n_classes=stream.n_classes, image_shape=list(stream.image_shape))
+    about = dict(scenario=stream.scenario, test_sizes=[len(y) for _, y in tests], task_classes=[sorted(y.unique().tolist()) for _, y in tests])
     if ck is None:
         init = (cache.init_row(cache.key(method, stream, cfg, []), lambda: evaluate(learner, tests)) if cache is not None
                 else evaluate(learner, tests))
         res = RunResult(method, stream.name, [t.name for t in stream], cfg.to_dict(), np.zeros((0, len(stream))), init, [], [],
-                        uses_old_data=learner.uses_old_data, model_meta=meta, stream_spec=stream_spec)
+                        uses_old_data=learner.uses_old_data, model_meta=meta, stream_spec=stream_spec, **about)
         if out is not None: check_run_folder(out, res.run_id); prepare_run_folder(out)   # before any training, not after
     else:
         res = RunResult(method, stream.name, [t.name for t in stream], cfg.to_dict(), ck['acc_matrix'], ck['acc_init'], ck['decisions'],
                         ck['timings'], uses_old_data=learner.uses_old_data, model_meta=meta, run_id=ck['run_id'],
-                        stream_spec=stream_spec or ck.get('stream_spec'))
+                        stream_spec=stream_spec or ck.get('stream_spec'), **about)
         done = len(res.acc_matrix)
         data = [v for k in range(done) for v in load(stream[k].train, dev)]
         def resolve(ref):
@@ -218,9 +234,10 @@ def run_sequence(stream: TaskStream, method: str = 'dnn', seed: int = 0, *, cfg:
                 if cache is not None: hit = dict(state=learner.state(), secs=secs, rows={}); cache.put(key, hit)
             if cache is None: learner.forget_features(x)            # with a cache, a rerun may need them: the memo's bound decides
             ek = RunCache.eval_key(method, cfg)
-            row = hit['rows'].get(ek) if hit is not None else None
-            if row is None: row = evaluate(learner, tests)
-            if hit is not None: hit['rows'][ek] = row                  # evaluation depends on eval-scope settings too
+            got = hit['rows'].get(ek) if hit is not None else None
+            if got is None: got = evaluate(learner, tests, confusion=True)
+            if hit is not None: hit['rows'][ek] = got                  # evaluation depends on eval-scope settings too
+            row, res.confusion = got[0], got[1].tolist()
             res.acc_matrix = np.vstack([res.acc_matrix, row[None]])
             res.decisions.append({k: plan.get(k) for k in ('task', 'action', 'head', *learner.records)})
             res.timings.append(round(secs, 4))
@@ -242,7 +259,9 @@ def _finish(res, learner, tests, keep_model, status):
     x0 = tests[0][0][:256]
     learner.net.eval()
     ms = inference_ms(lambda xb: learner.net(xb), x0) if len(x0) else 0.0
-    res.metrics = finish_metrics(res.acc_matrix, res.acc_init, learner, res.timings, ms)
+    res.metrics = finish_metrics(res.acc_matrix, res.acc_init, learner, res.timings, ms, res.test_sizes or None)
+    try: res.weight_norms = classifier_norms(learner.net).round(6).tolist()
+    except (LabValueError, AttributeError, TypeError): res.weight_norms = None    # a network without a classifier layer of the usual kind
     res.status = status
     res.model_meta['n_heads'] = learner.net.n_heads
     if keep_model: res.model_state = {k: v.detach().cpu().clone() for k, v in learner.net.state_dict().items()}
@@ -280,9 +299,9 @@ def config_ini(config: dict) -> str:
     return '\n'.join(f'[{sec}]\n' + '\n'.join(lines) + '\n' for sec, lines in by.items())
 
 # %% ../nbs/11_run.ipynb #c1ecbe35
-FILES = ('run.json', 'metrics.json', 'config.ini', 'accuracy_matrix.csv', 'decisions.csv', 'timings.csv', 'model.pt',
+FILES = ('run.json', 'metrics.json', 'config.ini', 'accuracy_matrix.csv', 'decisions.csv', 'timings.csv', 'confusion.csv', 'model.pt',
          'acc_matrix.png', 'acc_curves.png', 'decisions.png')
-VIEWS = ('metrics.json', 'config.ini', 'accuracy_matrix.csv', 'decisions.csv', 'timings.csv')   # what run.json holds, for people to read
+VIEWS = ('metrics.json', 'config.ini', 'accuracy_matrix.csv', 'decisions.csv', 'timings.csv', 'confusion.csv')   # what run.json holds, for people to read
 CHECKPOINT = 'checkpoint.pt'                                        # what resuming needs; there while a run is unfinished
 
 def check_run_folder(path, run_id: str, overwrite: bool = False):
@@ -319,6 +338,8 @@ def _write_views(res: RunResult, path: Path, plots: bool = True) -> list:
     keys = list(dict.fromkeys(k for d in res.decisions for k in d))          # task, action, head, then what the method records
     _atomic_write(path/'decisions.csv', _csv([[d.get(k) for k in keys] for d in res.decisions], keys))
     _atomic_write(path/'timings.csv', _csv([[i, s] for i, s in enumerate(res.timings)], ['task', 'seconds']))
+    C = res.confusion or []
+    _atomic_write(path/'confusion.csv', _csv([[c] + list(r) for c, r in enumerate(C)], ['true \\ predicted'] + [str(c) for c in range(len(C))]))
     if plots and len(res.acc_matrix): _save_plots(res, path)
     return list(VIEWS)
 
@@ -414,9 +435,10 @@ def _check_view(path: Path, name: str, meta: dict):
         if name.endswith('.ini'):
             configparser.ConfigParser().read_string(text); return
         rows = list(csv.reader(io.StringIO(text)))
-        want = {'accuracy_matrix.csv': len(meta['acc_matrix']) + 2, 'decisions.csv': len(meta['decisions']) + 1, 'timings.csv': len(meta['timings']) + 1}[name]
+        want = {'accuracy_matrix.csv': len(meta['acc_matrix']) + 2, 'decisions.csv': len(meta['decisions']) + 1, 'timings.csv': len(meta['timings']) + 1,
+                'confusion.csv': len(meta.get('confusion') or []) + 1}[name]
         if not rows or not rows[0]: raise ValueError('no header line')
-        numeric = {'accuracy_matrix.csv': slice(1, None), 'timings.csv': slice(0, None)}.get(name)
+        numeric = {'accuracy_matrix.csv': slice(1, None), 'timings.csv': slice(0, None), 'confusion.csv': slice(0, None)}.get(name)
         for r in rows[1:]:
             if numeric is not None: [float(v) for v in r[numeric]]
             if len(r) != len(rows[0]): raise ValueError(f"a line has {len(r)} fields, the header {len(rows[0])}")
