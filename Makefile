@@ -29,8 +29,9 @@ browser-deps:
 	  $$( [ $$(id -u) = 0 ] || echo sudo ) apt-get update -q && DEBIAN_FRONTEND=noninteractive \
 	  $$( [ $$(id -u) = 0 ] || echo sudo ) apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
 
+# --dist loadgroup keeps the tests of one xdist_group on one worker (tests/test_sweep.py's Ray tests share one local Ray).
 test-slow: $(STAMP) browser-deps
-	$(BIN)/python -m pytest -q -n auto -m slow
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup -m slow
 
 # settings.ini is written from the settings' declarations in the code (dnn_lab.config, each method's class).
 settings: $(STAMP)

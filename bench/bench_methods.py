@@ -1,8 +1,9 @@
 """Every registered method on one stream, side by side (issues 8 and 10): accuracy, forgetting, storage, time.
 
-For each seed, one worker process runs finetune first and then every other method on the same stream, model and
-schedule, one after the other with one torch thread, so each method's time is also given relative to the finetune run
-of the same process (`x finetune`). The table gives medians over seeds: square performance, final accuracy, average
+The runs (every method x every seed, on the same stream, model and schedule) go through dnn_lab.sweep, as `dnn-lab
+sweep` does: on a local Ray of --jobs runs at a time, each with the same torch threads, when Ray is installed, else one
+after another in this process. Each method's time is also given relative to the finetune run of the same seed
+(`x finetune`). The table gives medians over seeds: square performance, final accuracy, average
 incremental accuracy, BWT, largest drop, parameters and MB of the network at the end, bytes of stored old data, MB of
 everything else a method keeps (aux), the total, seconds, and the ratio to finetune. Then the overhead targets against
 finetune, each printed with PASS/FAIL. Writes bench/methods_results.md (and bench/methods_results_<stream>.md for
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import reference_seconds, check, pool, threads_for
+from common import reference_seconds, check, threads_for, sweep_runs
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {'lwf': 1.35, 'ewc': 1.15, 'online_ewc': 1.15, 'mas': 1.15, 'slni': 1.15, 'si': 1.2,         # issue 8
@@ -27,24 +28,6 @@ def builtin_methods() -> list[str]:
     from dnn_lab.learner import METHODS, load_builtin_methods
     load_builtin_methods()
     return [n for n, c in METHODS.items() if c.__module__.startswith('dnn_lab.')]
-
-
-def one_seed(args):
-    "Finetune, then each method, on one stream in one process: `[(method, metrics, matrix, wall), ...]`."
-    sets, spec, methods, seed, threads = args
-    import torch; torch.set_num_threads(threads)
-    from dnn_lab.config import load_config, parse_sets
-    from dnn_lab.datasets import load_stream
-    from dnn_lab.run import run_sequence
-    cfg = load_config(**parse_sets(sets))
-    stream = load_stream(spec or cfg.stream, cfg)
-    out = []
-    for m in ['finetune'] + [m for m in methods if m != 'finetune']:
-        t0 = time.perf_counter()
-        r = run_sequence(stream, m, seed=seed, cfg=cfg, keep_model=False)
-        out.append((m, r.metrics, r.acc_matrix, time.perf_counter() - t0, r.uses_old_data))
-        print(f"  seed {seed} {m:<20} square {100 * r.metrics['square']:5.1f}  bwt {100 * r.metrics['bwt']:+5.1f}  {out[-1][3]:6.1f} s", flush=True)
-    return seed, out
 
 
 def main(argv=None):
@@ -64,11 +47,17 @@ def main(argv=None):
     ref = reference_seconds(threads)
     print(f"{len(methods)} methods x seeds {a.seeds} on {a.stream or cfg.stream}; {a.jobs} worker(s) x {threads} thread(s); "
           f"reference workload {ref:.2f} s", flush=True)
+    def line(r):
+        if r['status'] != 'complete': print(f"  seed {r['seed']} {r['method']:<20} FAILED {r['error']}", flush=True)
+        else: print(f"  seed {r['seed']} {r['method']:<20} square {100 * r['square']:5.1f}  bwt {100 * r['bwt']:+5.1f}  {r['wall']:6.1f} s", flush=True)
+    res = sweep_runs([{'method': ['finetune'] + [m for m in methods if m != 'finetune']}], a.seeds, a.set, stream=a.stream,
+                     jobs=a.jobs, threads=threads, on_run=line)
+    if res.failed: raise SystemExit(f"{len(res.failed)} run(s) failed: {res.failed[0]['error']}")
+    ft = {r['seed']: r['wall'] for r in res.rows if r['method'] == 'finetune'}
     runs = {}
-    with pool(a.jobs) as ex:
-        for seed, out in ex.map(one_seed, [(a.set, a.stream, methods, s, threads) for s in a.seeds]):
-            ft = out[0][3]
-            for m, met, R, wall, old in out: runs.setdefault(m, []).append((met, R, wall, wall / ft, old))
+    for p, r in zip(res.points, res.rows):
+        x = res.results[p.name]
+        runs.setdefault(p.method, []).append((x.metrics, x.acc_matrix, r['wall'], r['wall'] / ft[p.seed], x.uses_old_data))
     rows = []
     for m, rs in runs.items():
         med = lambda k: float(np.median([x[0][k] for x in rs]))
@@ -84,8 +73,8 @@ def main(argv=None):
     checks = [check(f"{r['name']} time <= {TARGETS[r['name']]}x finetune", r['ratio'] <= TARGETS[r['name']], f"{r['ratio']:.2f}x")
               for r in rows if r['name'] in TARGETS]
     md = [f"`python bench/bench_methods.py{' --stream ' + a.stream if a.stream else ''}`: stream {a.stream or cfg.stream}, seeds {a.seeds}, medians; "
-          f"{a.jobs} worker process(es) x {threads} torch thread(s) on {os.cpu_count()} cores; times relative to the finetune run of the "
-          f"same process; reference workload {ref:.2f} s.", ''] + lines + [''] + [f"- {w}: {'PASS' if ok else 'FAIL'} ({v})" for w, ok, v in checks]
+          f"{a.jobs} run(s) at a time x {threads} torch thread(s) on {os.cpu_count()} cores (dnn_lab.sweep, {res.engine}); times relative to "
+          f"the finetune run of the same seed; reference workload {ref:.2f} s.", ''] + lines + [''] + [f"- {w}: {'PASS' if ok else 'FAIL'} ({v})" for w, ok, v in checks]
     if not a.set and not a.methods:
         name = 'methods_results.md' if not a.stream else f"methods_results_{a.stream.replace(':', '_').replace('/', '_')}.md"
         (ROOT / 'bench' / name).write_text('\n'.join(md) + '\n')

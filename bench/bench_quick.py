@@ -11,6 +11,8 @@
   6. small real data (Fashion-MNIST under 8 appearance shifts, 150 training images a task; needs the Debian package
      dataset-fashion-mnist): finetune and the DNN learn every task well above chance (diagonal >= 3x chance), and the
      DNN's square performance is at least finetune's
+The grids (5 and 6) go through dnn_lab.sweep, as `dnn-lab sweep` does: on a local Ray (--jobs runs at a time) when Ray
+is installed, else one after another in this process.
 Writes bench/quick_results.md and docs/img/finetune_vs_dnn.png. Run it on an otherwise idle machine.
 
 Usage: python bench/bench_quick.py [--seeds 0 1 2] [--jobs 2] [--skip main,alone,explorer,ordering,real] [--set key=value ...]
@@ -21,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import reference_seconds, check, pool, threads_for, peak_rss_mb
+from common import reference_seconds, check, pool, threads_for, peak_rss_mb, sweep_runs, variant_grid
 
 ROOT = Path(__file__).resolve().parents[1]
 AUTHORS = {'Finetune': 93.84, 'DNN no expand': 94.50, 'DNN expand': 95.75, 'DNN no expand + LR trick': 96.01, 'DNN expand + LR trick': 96.83}
@@ -34,24 +36,6 @@ def variants(cfg):
             ('DNN no expand', 'dnn', dict(expand=False, **big)), ('DNN expand', 'dnn', big),
             ('DNN no expand + LR trick', 'dnn', dict(expand=False)), ('DNN expand + LR trick', 'dnn', {}),
             ('Joint (stores old data)', 'joint', {})]
-
-
-def one_run(args):
-    "A run in a worker process: `(name, seed, metrics, matrix, decisions, wall)`."
-    sets, stream_spec, name, method, ov, seed, threads = args
-    import torch; torch.set_num_threads(threads)
-    from dnn_lab.config import load_config, parse_sets
-    from dnn_lab.datasets import load_stream
-    cfg = load_config(**parse_sets(sets))
-    stream = load_stream(stream_spec or cfg.stream, cfg)
-    t0 = time.perf_counter()
-    r = run_sequence_(stream, method, seed, cfg, ov)
-    return name, seed, r.metrics, r.acc_matrix, [d['action'] for d in r.decisions], time.perf_counter() - t0
-
-
-def run_sequence_(stream, method, seed, cfg, ov):
-    from dnn_lab.run import run_sequence
-    return run_sequence(stream, method, seed=seed, cfg=cfg, keep_model=False, **ov)
 
 
 def main_job():
@@ -130,13 +114,16 @@ def main(argv=None):
                    check('explorer answers a head_select change <= 2 s', t_hs <= 2, f"{t_hs:.2f} s")]
     rows = []
     if 'ordering' not in skip:
-        todo = [(a.set, None, n, m, ov, s, threads_for(a.jobs)) for n, m, ov in variants(cfg) for s in a.seeds]
+        grid, name_of = variant_grid(variants(cfg))
+        def line(r):
+            if r['status'] != 'complete': print(f"  {name_of(r):<26} seed {r['seed']}: FAILED {r['error']}", flush=True); return
+            print(f"  {name_of(r):<26} seed {r['seed']}: square {100 * r['square']:5.1f}  acc {100 * r['acc']:5.1f}  bwt {100 * r['bwt']:+5.1f}  "
+                  f"heads {r['n_heads']}  {r['wall']:5.1f}s  {r['actions'].lower()}", flush=True)
+        res = sweep_runs(grid, a.seeds, a.set, jobs=a.jobs, threads=threads_for(a.jobs), on_run=line)
+        if res.failed: raise SystemExit(f"{len(res.failed)} run(s) failed: {res.failed[0]['error']}")
         done = {}
-        with pool(a.jobs) as ex:
-            for name, s, m, R, acts, wall in ex.map(one_run, todo):
-                done.setdefault(name, []).append((m, R, wall))
-                print(f"  {name:<26} seed {s}: square {100 * m['square']:5.1f}  acc {100 * m['acc']:5.1f}  bwt {100 * m['bwt']:+5.1f}  "
-                      f"heads {m['n_heads']}  {wall:5.1f}s  {''.join(x[0] for x in acts)}", flush=True)
+        for p, r in zip(res.points, res.rows):
+            done.setdefault(name_of(r), []).append((res.results[p.name].metrics, res.results[p.name].acc_matrix, r['wall']))
         from dnn_lab.metrics import max_drop
         med = lambda n, k: float(np.median([m[k] for m, _, _ in done[n]]))
         for n, runs in done.items():
@@ -158,13 +145,15 @@ def main(argv=None):
         fig.savefig(ROOT / 'docs' / 'img' / 'finetune_vs_dnn.png', dpi=80, bbox_inches='tight'); plt.close(fig)
     if 'real' not in skip:
         try:
-            todo = [(a.set, 'fashion-shift', n, m, {}, s, threads_for(a.jobs)) for n, m in (('finetune', 'finetune'), ('DNN', 'dnn')) for s in a.seeds]
+            names = {'finetune': 'finetune', 'dnn': 'DNN'}
+            res = sweep_runs([{'method': ['finetune', 'dnn']}], a.seeds, a.set, stream='fashion-shift', jobs=a.jobs, threads=threads_for(a.jobs))
+            if res.failed: raise SystemExit(f"{len(res.failed)} run(s) failed: {res.failed[0]['error']}")
             real = {}
-            with pool(a.jobs) as ex:
-                for name, s, m, R, acts, wall in ex.map(one_run, todo):
-                    real.setdefault(name, []).append((m, R))
-                    print(f"  fashion-shift {name:<9} seed {s}: square {100 * m['square']:5.1f}  diagonal {np.round(100 * np.diag(R)).astype(int).tolist()}  "
-                          f"heads {m['n_heads']}  {wall:5.1f}s  {''.join(x[0] for x in acts)}", flush=True)
+            for p, r in zip(res.points, res.rows):
+                m, R = res.results[p.name].metrics, res.results[p.name].acc_matrix
+                real.setdefault(names[p.method], []).append((m, R))
+                print(f"  fashion-shift {names[p.method]:<9} seed {r['seed']}: square {100 * m['square']:5.1f}  diagonal {np.round(100 * np.diag(R)).astype(int).tolist()}  "
+                      f"heads {m['n_heads']}  {r['wall']:5.1f}s  {r['actions'].lower()}", flush=True)
             low = {n: min(float(np.diag(R).min()) for _, R in runs) for n, runs in real.items()}
             sq = {n: float(np.median([m['square'] for m, _ in runs])) for n, runs in real.items()}
             checks += [check('small real data: every task learnt >= 3x chance (finetune, DNN)', min(low.values()) >= 0.3,

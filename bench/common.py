@@ -50,3 +50,33 @@ def pool(jobs: int) -> ProcessPoolExecutor:
 
 
 def threads_for(jobs: int) -> int: return max(1, (os.cpu_count() or 1) // jobs)
+
+
+
+_RAY = []          # the bench's one local Ray, started by its first sweep and stopped when the bench ends
+
+
+def sweep_runs(grid, seeds, sets, stream=None, jobs: int = 1, threads: int = 1, on_run=None):
+    """The benches' grids through dnn_lab.sweep (the same code path as `dnn-lab sweep`): on a local Ray of `jobs` x `threads`
+    CPUs, `threads` a run, when Ray is installed, else one after another in this process with `threads` torch threads.
+    Nothing is written (the runs come back in memory); `on_run(row)` is called as each run finishes."""
+    from dnn_lab.config import parse_sets
+    from dnn_lab.sweep import sweep, ray_available, LocalRay
+    if ray_available() and not _RAY: _RAY.append(LocalRay(num_cpus=jobs * threads).start())
+    if not ray_available(): torch.set_num_threads(threads)
+    return sweep(grid, seeds=seeds, stream=stream, cpus_per_run=threads, progress=False,
+                 on_result=(lambda row, done, total: on_run(row)) if on_run else None, **parse_sets(sets))
+
+
+def variant_grid(variants):
+    """[(name, method, {setting: value}), ...] as a sweep grid (a list of one-point grids), and `name_of(row)`, the name of
+    a run from its results-table row."""
+    from dnn_lab.sweep import grid_points
+    grid = [{'method': [m], **{k: [v] for k, v in ov.items()}} for _, m, ov in variants]
+    keys = {k for _, _, ov in variants for k in ov}
+    names = {}
+    for (n, _, _), g in zip(variants, grid):
+        p = grid_points(g)[0]
+        names[(p.method, frozenset(p.settings))] = n
+    def name_of(row): return names[(row['method'], frozenset((k, row[k]) for k in keys if row.get(k) is not None))]
+    return grid, name_of

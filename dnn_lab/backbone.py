@@ -232,6 +232,8 @@ def make_backbone(arch: str, n_classes: int, in_channels: int = 3, norm: str = '
     if in_channels not in (1, 3): raise LabValueError(f"in_channels = {in_channels!r} must be 1 (gray) or 3 (RGB)")
     _check_int('head_blocks', head_blocks, 0, MAX_HEAD_BLOCKS[arch], f" for arch {arch!r} (the number of its top conv blocks that go into the head)")
     _check_int('width', width, 1)
+    if str(pretrained).strip().lower() == 'synthetic' and arch == 'small' and width != 32:
+        raise LabValueError(f"pretrained='synthetic' is the shipped small CNN of width 32, and this network has width {width}; set width=32, or pretrained='none' to train a width-{width} trunk from scratch")
     sd, source = pretrained_state_dict(arch, pretrained)                # read (or fail) before building anything
     with torch.random.fork_rng(devices=[], enabled=seed is not None):
         if seed is not None: torch.manual_seed(seed)

@@ -16,8 +16,9 @@ from .run import run_sequence, RunResult, run_info, check_resume_settings, CHECK
 from .errors import LabError, LabFileNotFoundError, LabValueError, RunFolderError, writing
 
 # %% auto #0
-__all__ = ['COLUMNS', 'get_stream', 'fmt_table', 'cmd_stream', 'summary_row', 'task_line', 'Progress', 'cmd_run', 'cmd_resume',
-           'methods_table', 'cmd_methods', 'cmd_settings', 'parser', 'main']
+__all__ = ['COLUMNS', 'SWEEP_COLUMNS', 'get_stream', 'fmt_table', 'cmd_stream', 'summary_row', 'task_line', 'Progress', 'cmd_run',
+           'cmd_resume', 'methods_table', 'cmd_methods', 'cmd_settings', 'parse_grid', 'parse_seeds', 'sweep_line',
+           'sweep_table', 'cmd_sweep', 'parser', 'main']
 
 # %% ../nbs/13_cli.ipynb #ba171c33
 def get_stream(spec: str | None, cfg):
@@ -188,7 +189,70 @@ def cmd_settings(args) -> int:
                      if only is None or r['section'] in only]))
     return 0
 
-# %% ../nbs/13_cli.ipynb #9aceb03d
+# %% ../nbs/13_cli.ipynb #69cf79c0
+SWEEP_COLUMNS = ('square', 'acc', 'bwt', 'forgetting', 'n_heads', 'seconds', 'status')
+
+def parse_grid(specs) -> dict:
+    "`--grid KEY=V1,V2` options as a grid dict {key: [values as strings]}; `;` separates values that hold commas (list settings)."
+    grid = {}
+    for spec in specs or []:
+        key, sep, values = spec.partition('=')
+        key = key.strip()
+        vs = [v.strip() for v in values.split(';' if ';' in values else ',') if v.strip()]
+        if not sep or not key or not vs:
+            raise LabValueError(f"--grid {spec!r}: give KEY=V1,V2,... (e.g. --grid expand_threshold=0.3,0.5,0.7)")
+        if key in grid: raise LabValueError(f"--grid {key} is given twice; give all its values in one --grid {key}=V1,V2,...")
+        grid[key] = vs
+    return grid
+
+def parse_seeds(spec: str | None) -> list[int]:
+    "`--seeds 0,1,2` (or a range, `0-4`) as a list of ints."
+    if not spec: return [0]
+    seeds = []
+    for part in spec.split(','):
+        a, dash, b = part.strip().partition('-')
+        try: seeds += list(range(int(a), int(b) + 1)) if dash and a else [int(part)]
+        except ValueError: raise LabValueError(f"--seeds {spec!r}: give whole numbers separated by commas, e.g. --seeds 0,1,2 (or a range, 0-4)") from None
+    return list(dict.fromkeys(seeds))
+
+def sweep_line(row: dict, done: int, total: int) -> str:
+    "One line per finished run of a sweep."
+    head = f"[{done}/{total}] {Path(row['folder']).name if row['folder'] else row['method']}"
+    if row['status'] != 'complete': return f"{head}: FAILED {row['error']}"
+    how = 'reused' if row['reused'] else f"resumed from task {row['resumed_from']}" if row['resumed_from'] else f"{row['wall']:.1f} s"
+    return f"{head}: square {100 * row['square']:.2f}, acc {100 * row['acc']:.2f}, {row['actions']} ({how})"
+
+def sweep_table(res) -> list[dict]:
+    "The sweep's rows for printing: method, seed, grid values, headline metrics (in %)."
+    from dnn_lab.sweep import PERCENT
+    out = []
+    for r in res.rows:
+        row = dict(method=r['method'], seed=r['seed'], **{k: r[k] for k in res.grid_keys})
+        row.update({c: (100 * r[c] if c in PERCENT and r.get(c) is not None else r.get(c)) for c in SWEEP_COLUMNS})
+        out.append(row)
+    return out
+
+def cmd_sweep(args) -> int:
+    from dnn_lab.sweep import sweep
+    grid, seeds, methods = parse_grid(args.grid), parse_seeds(args.seeds), _methods(args) or ['dnn']
+    if args.local and args.address: raise LabValueError("--local runs in this process, --address joins a Ray cluster: drop one of them")
+    out = Path(args.out) if args.out else Path('sweeps')/datetime.now().strftime('%Y%m%d-%H%M%S')
+    quiet = args.quiet
+    def line(row, done, total):
+        if not quiet: print(sweep_line(row, done, total), flush=True)
+    try:
+        res = sweep(grid or None, methods, seeds, stream=args.stream, out=out, address=args.address, engine='local' if args.local else 'auto',
+                    cpus_per_run=args.cpus_per_run, gpus_per_run=args.gpus_per_run, device=args.device, retry_failed=args.retry_failed,
+                    progress=not quiet, on_result=line, **_overrides(args))
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished runs and the finished tasks of unfinished ones are kept in {out}; "
+              f"run the same command again to continue", file=sys.stderr)
+        return 130
+    print('\n' + fmt_table(sweep_table(res)))
+    print(f"(accuracies in %; {res}; table {out/'results.csv'}, figure {out/'summary.png'})")
+    return 1 if res.failed else 0
+
+# %% ../nbs/13_cli.ipynb #9c4c132c
 def _overrides(args) -> dict:
     ov = parse_sets(args.set)
     if getattr(args, 'preset', None): ov['preset'] = args.preset
@@ -213,6 +277,21 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument('--resume', metavar='DIR', help='continue the stopped runs in DIR (the --out of a `dnn-lab run`, or one method\'s folder in it) with their own settings')
     s.add_argument('--device', choices=['cpu', 'cuda'], help='force a device (default: settings.ini device = auto)')
     s.add_argument('--quiet', action='store_true', help='no per-task lines or progress bars')
+    s = sub.add_parser('sweep', parents=[dbg], help='run a grid of runs (methods x seeds x setting values), on Ray when installed')
+    s.add_argument('--method', action='append', help=' | '.join(METHODS) + '; repeatable or comma-separated (default dnn)')
+    s.add_argument('--seeds', metavar='S1,S2', help='seeds, comma-separated or a range (default 0): --seeds 0,1,2 or 0-4')
+    s.add_argument('--grid', action='append', default=[], metavar='KEY=V1,V2', help='a setting and its values; repeatable (the runs are the product)')
+    s.add_argument('--stream', help=' | '.join(STREAM_PRESETS) + ' | openloris:PATH | core50:PATH | folder:PATH | torchvision:NAME:PATH')
+    s.add_argument('--preset', choices=list(PRESETS), help='model preset (settings.ini [preset:...] sections)')
+    s.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='a setting shared by every run; repeatable')
+    s.add_argument('--out', help='sweep folder (default sweeps/<time>); the same --out again continues the sweep')
+    s.add_argument('--address', metavar='ray://HOST:PORT|auto', help='run on this Ray cluster (default: a local Ray of this machine\'s cores)')
+    s.add_argument('--local', action='store_true', help='run in this process, one run after another, without Ray')
+    s.add_argument('--cpus-per-run', type=float, default=1, help='CPU cores (torch threads) per run (default 1)')
+    s.add_argument('--gpus-per-run', type=float, help='GPU share per run, e.g. 0.25 (default: 1 when the cluster has GPUs, else 0)')
+    s.add_argument('--device', choices=['cpu', 'cuda'], help='force a device (default: settings.ini device = auto)')
+    s.add_argument('--retry-failed', action='store_true', help='run again the points that failed in an earlier start of this sweep')
+    s.add_argument('--quiet', action='store_true', help='no per-run lines or progress bar')
     s = sub.add_parser('methods', parents=[dbg], help='list every registered method, what it keeps between tasks and its settings')
     s = sub.add_parser('settings', parents=[dbg], help='list every setting, its value and allowed values'); common(s)
     s.add_argument('--method', action='append', help='only the shared settings and those of these methods')
@@ -226,7 +305,7 @@ def main(argv=None) -> int:
         load_builtin_methods()                                     # every registered method is offered by --method
         args = parser().parse_args(argv or ['run'])
         if args.cmd is None: args = parser().parse_args(['run'] + argv)
-        return {'stream': cmd_stream, 'run': cmd_run, 'methods': cmd_methods, 'settings': cmd_settings}[args.cmd](args)
+        return {'stream': cmd_stream, 'run': cmd_run, 'sweep': cmd_sweep, 'methods': cmd_methods, 'settings': cmd_settings}[args.cmd](args)
     except LabError as e:
         if debug: raise
         print(f"dnn-lab: error: {' '.join(str(e).split())}", file=sys.stderr)

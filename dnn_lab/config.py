@@ -14,9 +14,9 @@ from .errors import LabFileNotFoundError, LabValueError
 
 # %% auto #0
 __all__ = ['KINDS', 'SCOPES', 'SETTINGS', 'SECTIONS', 'STREAM_PRESETS', 'S', 'PRESETS', 'HEADER', 'SMALL_RUN', 'Setting',
-           'convert', 'check_value', 'declare', 'sections', 'Config', 'keys', 'format_value', 'settings_ini',
-           'default_settings_path', 'write_settings', 'read_ini', 'load_config', 'parse_sets', 'describe', 'small_mode',
-           'notebook_config']
+           'convert', 'check_value', 'declare', 'sections', 'Config', 'fit_pretrained', 'keys', 'format_value',
+           'settings_ini', 'default_settings_path', 'write_settings', 'read_ini', 'load_config', 'parse_sets',
+           'describe', 'small_mode', 'notebook_config']
 
 # %% ../nbs/02_config.ipynb #9c443304
 KINDS = {bool: 'bool', int: 'int', float: 'float', tuple: 'ints', str: 'str'}
@@ -138,23 +138,23 @@ declare('stream', [
     S('ci_tasks', 5, 'tasks of the class-incremental split (stream = class_inc)', '[2, 50]'),
 ], about='the embedded stream (streams on disk are named by --stream or load_stream)', builtin=True)
 declare('model', [
-    S('preset', 'quick', 'model preset, an overlay section below', ('quick', 'full')),
+    S('preset', 'quick', 'model preset, an overlay section below: quick (shipped synthetic-pretrained small CNN, frozen as the authors froze theirs), scratch (the trunk trained on task 0), full (ResNet-18, ImageNet)', ('quick', 'scratch', 'full')),
     S('arch', 'small', 'backbone (small runs on a CPU)', ('small', 'resnet18', 'mobilenet_v2')),
     S('norm', 'group', 'normalisation in the backbone (group, as the authors)', ('group', 'batch')),
-    S('pretrained', 'none', 'trunk weights: none | imagenet | path to a state_dict (.pt/.pth) file'),
+    S('pretrained', 'none', 'trunk weights: none | synthetic (shipped, small CNN of width 32) | imagenet | path to a state_dict (.pt/.pth) file'),
     S('head_blocks', 1, 'top conv blocks that belong to each head rather than to the shared trunk', '[0, 3]'),
     S('width', 32, 'channels of the first block of the small CNN (doubles per block)', '[4, 256]'),
 ], about='the network: backbone, normalisation, pretrained weights, where the heads begin', builtin=True)
 declare('training', [
     S('batch_size', 64, 'minibatch size', '[1, 4096]'),
-    S('base_epochs', 30, 'epochs of the base task (task 0, trunk + first head)', '[1, 1000]'),
-    S('base_milestones', (20, 26), 'epochs at which the base learning rate is multiplied by gamma (may be empty)'),
+    S('base_epochs', 8, 'epochs of the base task (task 0, trunk + first head)', '[1, 1000]'),
+    S('base_milestones', (6,), 'epochs at which the base learning rate is multiplied by gamma (may be empty)'),
     S('base_lr', 0.003, 'Adam learning rate of the base task', '(0, 1]', log=True),
-    S('inc_epochs', 15, 'epochs of every later task', '[1, 1000]', scope='incremental'),
-    S('inc_milestones', (10,), 'epochs at which the incremental learning rate is multiplied by gamma', scope='incremental'),
+    S('inc_epochs', 4, 'epochs of every later task', '[1, 1000]', scope='incremental'),
+    S('inc_milestones', (3,), 'epochs at which the incremental learning rate is multiplied by gamma', scope='incremental'),
     S('inc_lr', 0.001, 'learning rate of later tasks; smaller than base_lr is the authors\' "LR trick"', '(0, 1]', log=True, scope='incremental'),
-    S('base_min_steps', 0, 'fewest optimiser steps of the base task: a small task gets more epochs (milestones scale along)', '[0, 1000000]'),
-    S('inc_min_steps', 0, 'fewest optimiser steps of every later task', '[0, 1000000]', scope='incremental'),
+    S('base_min_steps', 100, 'fewest optimiser steps of the base task: a small task gets more epochs (milestones scale along)', '[0, 1000000]'),
+    S('inc_min_steps', 50, 'fewest optimiser steps of every later task: 150 images make 3 steps an epoch, too few to learn in', '[0, 1000000]', scope='incremental'),
     S('gamma', 0.1, 'step-schedule factor', '(0, 1]'),
     S('weight_decay', 0.0, 'Adam weight decay', '[0, 1]'),
     S('base_augment', 'strong', 'augmentation of the base task', ('none', 'light', 'strong')),
@@ -165,7 +165,7 @@ declare('training', [
     S('seed', 0, 'random seed of the run', '[0, 2147483647]'),
 ], about='the shared training loop: schedules of the base task (task 0) and of later tasks', builtin=True)
 declare('evaluation', [
-    S('head_select', 'confidence', 'head per test sample without a task id, for methods with several heads (domain: the head of the task whose trunk-feature statistics fit best, DNN only; oracle: analysis only)',
+    S('head_select', 'domain', 'head per test sample without a task id, for methods with several heads (domain: the head of the task whose trunk-feature statistics fit best, kept by the DNN; other methods use confidence instead; oracle: analysis only)',
       ('confidence', 'entropy', 'mean', 'domain', 'oracle'), scope='eval'),
 ], about='how a trained network is tested', builtin=True)
 
@@ -178,7 +178,8 @@ def _builtins():
         importlib.import_module('dnn_lab.learner').load_builtin_methods()
 
 # %% ../nbs/02_config.ipynb #90575907
-PRESETS = {'quick': dict(arch='small', pretrained='none'),
+PRESETS = {'quick': dict(arch='small', pretrained='synthetic'),
+           'scratch': dict(arch='small', pretrained='none', base_epochs=30, base_milestones=(20, 26), inc_epochs=15, inc_milestones=(10,)),
            'full': dict(arch='resnet18', pretrained='imagenet', image_size=64, base_epochs=130, base_milestones=(50, 90, 120),
                         inc_epochs=100, inc_milestones=(50, 90))}
 
@@ -211,7 +212,7 @@ class Config:
     def __reduce__(self): return (Config, (self._values,))
     def replace(self, **overrides) -> Config:
         "A copy with `overrides` applied and checked."
-        return Config({**self._values, **_check_keys(overrides)})
+        return Config(fit_pretrained({**self._values, **_check_keys(overrides)}, overrides))
     def to_dict(self) -> dict:
         "Every setting's value, by key."
         return {k: getattr(self, k) for k in SETTINGS}
@@ -220,6 +221,12 @@ class Config:
     def __repr__(self):
         diff = {k: v for k, v in self.to_dict().items() if v != SETTINGS[k].default}
         return f"Config({', '.join(f'{k}={v!r}' for k, v in diff.items()) or 'defaults'})"
+
+def fit_pretrained(raw: dict, mine: dict) -> dict:
+    "`raw` with the shipped synthetic trunk dropped (`pretrained` = none) where it does not fit the network, unless `mine` (what the user set) names `pretrained`."
+    if 'pretrained' not in mine and str(raw.get('pretrained')) == 'synthetic' and (str(raw.get('arch', 'small')) != 'small' or int(raw.get('width', 32)) != 32):
+        raw = {**raw, 'pretrained': 'none'}             # the quick preset's trunk is the small CNN of width 32
+    return raw
 
 def _check_schedules(v: dict):
     for ep, ms in (('base_epochs', 'base_milestones'), ('inc_epochs', 'inc_milestones')):
@@ -307,8 +314,8 @@ def load_config(path=None, **overrides) -> Config:
                **{s.split(':', 1)[1]: kv for ini in (base, user) for s, kv in ini.items() if s.startswith('preset:')}}
     preset = str(overrides.get('preset', _flat(user).get('preset', _flat(base).get('preset', SETTINGS['preset'].default))))
     if preset not in presets: raise LabValueError(f"setting 'preset' = {preset!r} is not one of: {', '.join(sorted(presets))}")
-    raw = {**_flat(base), **base.get(f'preset:{preset}', {}), **_flat(user), **user.get(f'preset:{preset}', {}), **overrides}
-    return Config(raw)
+    mine = {**_flat(user), **user.get(f'preset:{preset}', {}), **overrides}          # what the user set
+    return Config(fit_pretrained({**_flat(base), **base.get(f'preset:{preset}', {}), **mine}, mine))
 
 # %% ../nbs/02_config.ipynb #3ec75f17
 def parse_sets(pairs) -> dict:
@@ -329,6 +336,7 @@ def describe(cfg: Config | None = None, section: str | None = None) -> list[dict
 
 # %% ../nbs/02_config.ipynb #89056d06
 SMALL_RUN = dict(n_classes=6, n_train=20, n_test=10, width=16, batch_size=16,   # 6 objects, 20 images each per task
+                 pretrained='none', base_min_steps=0, inc_min_steps=0,             # a narrow net from scratch: seconds on a CPU
                  base_epochs=15, base_milestones='12', inc_epochs=3, inc_milestones='',
                  base_augment='none')                                           # strong augmentation needs more epochs
 

@@ -6,7 +6,7 @@ Docs: https://dnn-lab.github.io/dnn_lab/learner.html.md"""
 
 # %% ../nbs/10_learner.ipynb #5ea4e49d
 from __future__ import annotations
-import copy, importlib, itertools, math, os, pkgutil, random, re
+import copy, importlib, itertools, math, os, pkgutil, random, re, warnings
 from collections import OrderedDict
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -266,7 +266,11 @@ class Method:
         lg = mask_logits(self.logits(x), self.head_masks())            # again, for a method whose own `logits` does not mask
         if lg.shape[0] == 1: return lg[0].argmax(-1)
         rule, head = self.cfg.head_select, None
-        if rule == 'domain': raise LabValueError(f"head_select = domain needs per-task feature statistics, which method '{self.name}' does not keep; use confidence, entropy, mean or oracle")
+        if rule == 'domain':                                          # needs per-task feature statistics (the DNN's gate)
+            if not getattr(self, '_warned_domain', False):
+                warnings.warn(f"head_select = domain: method '{self.name}' keeps no per-task feature statistics, so it picks heads by confidence", stacklevel=2)
+                self._warned_domain = True
+            rule = 'confidence'
         if rule == 'oracle': head = self.heads_used[min(task, len(self.heads_used) - 1)] if task is not None else self.net.n_heads - 1
         return select_heads(lg, rule, head)[0]
 

@@ -182,7 +182,7 @@ def run_sequence(stream: TaskStream, method: str = 'dnn', seed: int = 0, *, cfg:
     "Train `method` on every task of `stream` in order, testing on all tasks after each; settings.ini keys as `overrides`; `resume` a stopped run's folder."
     if not isinstance(stream, TaskStream): raise LabTypeError(f"stream must be a TaskStream (e.g. TaskStream.from_tensors(...) or make_stream()), got {type(stream).__name__}")
     method_class(method)                                           # an unknown method fails here, by name
-    cfg = (cfg or load_config()).replace(seed=seed, **overrides)
+    cfg = cfg.replace(seed=seed, **overrides) if cfg is not None else load_config(**overrides).replace(seed=seed)   # a preset named here applies
     check_stream_settings(stream, cfg, overrides)
     ck = None
     if resume is not None:

@@ -17,6 +17,15 @@ def mark_coming(md: str, root: Path = ROOT) -> str:
     "Links to notebooks that do not exist (yet) become plain text marked *(coming)*: the course table names chapters before they land."
     return LINK.sub(lambda m: m.group(0) if (root / m.group(2)).exists() else f'{m.group(1)} *(coming)*', md)
 
+INCLUDE = re.compile(r'^<!-- include: (\S+) -->$', re.M)
+
+def includes(md: str, root: Path = ROOT) -> str:
+    "A line `<!-- include: PATH -->` becomes the text of that file (a bench's printed table): numbers come from the run that measured them."
+    def one(m):
+        p = root / m.group(1)
+        return p.read_text().strip() if p.exists() else f"*(`{m.group(1)}` is written by its bench script; not run yet)*"
+    return INCLUDE.sub(one, md)
+
 def render(nb_path=ROOT/'index.ipynb') -> str:
     nb = nbformat.read(nb_path, as_version=4)
     out = ['<!-- Generated from index.ipynb by tools/render_readme.py (`make readme`); edit index.ipynb, not this file. -->', '']
@@ -24,7 +33,7 @@ def render(nb_path=ROOT/'index.ipynb') -> str:
         ds = _directives(c.source)
         if any(d.replace(' ', '') in ('#|hide', '#|exporti', '#|export') for d in ds): continue
         if c.cell_type == 'markdown':
-            out += [mark_coming(c.source.strip()), '']
+            out += [includes(mark_coming(c.source.strip())), '']
         elif c.cell_type == 'code':
             src = '\n'.join(l for l in c.source.splitlines() if not l.startswith('#|')).strip()
             if src and not any(d.replace(' ', '') == '#|echo:false' for d in ds): out += ['```python', src, '```', '']
