@@ -178,8 +178,8 @@ def _builtins():
         importlib.import_module('dnn_lab.learner').load_builtin_methods()
 
 # %% ../nbs/02_config.ipynb #90575907
-PRESETS = {'quick': dict(arch='small', pretrained='synthetic'),
-           'scratch': dict(arch='small', pretrained='none', base_epochs=30, base_milestones=(20, 26), inc_epochs=15, inc_milestones=(10,)),
+PRESETS = {'quick': dict(arch='small', pretrained='synthetic', head_blocks=2),
+           'scratch': dict(arch='small', pretrained='none', head_blocks=1, base_epochs=30, base_milestones=(20, 26), inc_epochs=15, inc_milestones=(10,)),
            'full': dict(arch='resnet18', pretrained='imagenet', image_size=64, base_epochs=130, base_milestones=(50, 90, 120),
                         inc_epochs=100, inc_milestones=(50, 90))}
 
@@ -336,7 +336,7 @@ def describe(cfg: Config | None = None, section: str | None = None) -> list[dict
 
 # %% ../nbs/02_config.ipynb #89056d06
 SMALL_RUN = dict(n_classes=6, n_train=20, n_test=10, width=16, batch_size=16,   # 6 objects, 20 images each per task
-                 pretrained='none', base_min_steps=0, inc_min_steps=0,             # a narrow net from scratch: seconds on a CPU
+                 pretrained='none', head_blocks=1, base_min_steps=0, inc_min_steps=0,   # a narrow net from scratch: seconds on a CPU
                  base_epochs=15, base_milestones='12', inc_epochs=3, inc_milestones='',
                  base_augment='none')                                           # strong augmentation needs more epochs
 

@@ -104,12 +104,12 @@ class DomainGate:
         "Each task's score for each image `(n_tasks, N)`: log-likelihood (gauss) or minus the reconstruction error (pca)."
         if not self.models: raise ValueError("the gate has no task yet: fit(0, features) first")
         f = features.detach().float().flatten(1).cpu()
-        out = []
-        for m in self.models:
-            d = f - m['mean']
-            if self.kind == 'gauss': out.append(-0.5 * ((d ** 2) / m['var'] + m['var'].log()).sum(1))
-            else: out.append(-((d - (d @ m['basis'].T) @ m['basis']) ** 2).sum(1))
-        return torch.stack(out)
+        if self.kind == 'gauss':                      # sum (f - mu)^2 / var expanded into matrix products, in float64: one pass for all tasks
+            mu, iv = (torch.stack([m[k] for m in self.models]).double() for k in ('mean', 'var'))
+            iv = 1 / iv; f = f.double()
+            q = (f * f) @ iv.T - 2 * f @ (mu * iv).T + (mu * mu * iv).sum(1)
+            return (-0.5 * (q - iv.log().sum(1))).T.float()
+        return torch.stack([-(((f - m['mean']) - ((f - m['mean']) @ m['basis'].T) @ m['basis']) ** 2).sum(1) for m in self.models])
 
     def route(self, features: torch.Tensor) -> torch.Tensor:
         "The most likely task of each image `(N,)`."

@@ -109,7 +109,7 @@ class DGR(Method):
     name, actions, knob = 'dgr', {'dgr': '#e7969c'}, 'dgr_ratio'
     keeps = ('generator', 'solver')                                  # G_{t-1} and S_{t-1}: auxiliary, no old data
     settings = (
-        Setting('dgr_labels', 'hard', "labels of generated samples: the previous solver's argmax (hard, 'DGR') or its outputs at dgr_temperature (soft, 'DGR+distill')",
+        Setting('dgr_labels', 'soft', "labels of generated samples: the previous solver's argmax (hard, 'DGR') or its outputs at dgr_temperature (soft, 'DGR+distill')",
                 LABELS, scope='incremental'),
         Setting('dgr_ratio', 0.0, "weight r of the new task in r * CE_new + (1 - r) * replay loss (solver and generator); 0 = 1/t, t = tasks so far; 1 = no replay",
                 '[0, 1]', scope='incremental'),
