@@ -19,7 +19,7 @@ import argparse, gc, random, sys, time
 from pathlib import Path
 
 SMALL = dict(n_classes=6, n_train=20, n_test=10, width=16, batch_size=32, base_epochs=8, base_milestones='6', inc_epochs=3,
-             inc_milestones='', base_augment='light')
+             inc_milestones='', base_augment='light', base_min_steps=0, inc_min_steps=0)
 
 
 def trim():
@@ -47,6 +47,18 @@ def live_widgets() -> int:
     return len(widget._instances)
 
 
+def save_figure(rss, last, path, title):
+    "Resident memory after each run, the last half shaded: the soak figure."
+    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 3))
+    runs = range(1, len(rss) + 1)
+    ax.plot(runs, rss, marker='.', color='#1f77b4')
+    ax.axvspan(len(rss) - last, len(rss), color='#dddddd', zorder=0, label=f'last {last} runs (checked)')
+    ax.set(xlabel='explorer run', ylabel='resident memory (MB)', title=title); ax.title.set_fontsize(9); ax.legend(fontsize=8)
+    Path(path).parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=80, bbox_inches='tight'); plt.close(fig)
+    print(f"figure: {path}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--runs', type=int, default=50)
@@ -56,6 +68,8 @@ def main(argv=None) -> int:
     ap.add_argument('--max-widgets', type=int, default=400)
     ap.add_argument('--seed', type=int, default=0, help='seed of the thresholds drawn')
     ap.add_argument('--set', action='append', default=[], help='settings for the stream and the runs (key=value)')
+    ap.add_argument('--figure', default=str(Path(__file__).resolve().parents[1] / 'docs' / 'img' / 'soak.png'),
+                    help="where the figure of resident memory per run goes ('' for none)")
     a = ap.parse_args(argv)
     if a.runs < 2: ap.error('--runs must be at least 2')
     from dnn_lab.config import load_config, parse_sets
@@ -90,6 +104,7 @@ def main(argv=None) -> int:
     print(f"\n{a.runs} runs in {time.perf_counter() - t_start:.0f} s; RSS {rss[0]:.1f} MB after run 1, {rss[-1]:.1f} MB after run {a.runs}")
     for text, ok in checks: print(f"{'PASS' if ok else 'FAIL'}: {text}")
     ok = all(ok for _, ok in checks)
+    if a.figure: save_figure(rss, len(half) - 1, a.figure, f"{a.runs} explorer runs, stream {cfg.stream}, memo bound {a.memo_mb:g} MB")
     print('PASS' if ok else 'FAIL')
     return 0 if ok else 1
 

@@ -62,9 +62,14 @@ def sweep_runs(grid, seeds, sets, stream=None, jobs: int = 1, threads: int = 1, 
     Nothing is written (the runs come back in memory); `on_run(row)` is called as each run finishes."""
     from dnn_lab.config import parse_sets
     from dnn_lab.sweep import sweep, ray_available, LocalRay
-    if ray_available() and not _RAY: _RAY.append(LocalRay(num_cpus=jobs * threads).start())
-    if not ray_available(): torch.set_num_threads(threads)
-    return sweep(grid, seeds=seeds, stream=stream, cpus_per_run=threads, progress=False,
+    engine = os.environ.get('BENCH_ENGINE', 'auto')                 # BENCH_ENGINE=local: no Ray, runs one after another here
+    if engine != 'local' and ray_available() and not _RAY:
+        try: _RAY.append(LocalRay(num_cpus=jobs * threads).start())
+        except Exception as e:                                       # a machine too busy for Ray's agents: the same runs, here
+            print(f"bench: a local Ray did not start ({type(e).__name__}: {e}); running the grid in this process instead", flush=True)
+            engine = os.environ['BENCH_ENGINE'] = 'local'
+    if engine == 'local' or not ray_available(): torch.set_num_threads(threads)
+    return sweep(grid, seeds=seeds, stream=stream, cpus_per_run=threads, progress=False, engine='local' if engine == 'local' else 'auto',
                  on_result=(lambda row, done, total: on_run(row)) if on_run else None, **parse_sets(sets))
 
 
