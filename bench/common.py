@@ -68,9 +68,40 @@ def sweep_runs(grid, seeds, sets, stream=None, jobs: int = 1, threads: int = 1, 
         except Exception as e:                                       # a machine too busy for Ray's agents: the same runs, here
             print(f"bench: a local Ray did not start ({type(e).__name__}: {e}); running the grid in this process instead", flush=True)
             engine = os.environ['BENCH_ENGINE'] = 'local'
+    if (engine == 'local' or not ray_available()) and jobs > 1 and isinstance(grid, list):
+        return _split_local(grid, seeds, sets, stream, jobs, threads, on_run)
     if engine == 'local' or not ray_available(): torch.set_num_threads(threads)
     return sweep(grid, seeds=seeds, stream=stream, cpus_per_run=threads, progress=False, engine='local' if engine == 'local' else 'auto',
                  on_result=(lambda row, done, total: on_run(row)) if on_run else None, **parse_sets(sets))
+
+
+def _local_part(args):
+    "One worker process's share of a grid without Ray: its methods, one after another, `threads` torch threads."
+    gs, seeds, sets, stream, threads, echo = args
+    from dnn_lab.config import parse_sets
+    from dnn_lab.sweep import sweep
+    torch.set_num_threads(threads)
+    return sweep(gs, seeds=seeds, stream=stream, cpus_per_run=threads, progress=False, engine='local', keep_model=False,
+                 on_result=(lambda row, done, total: echo(row)) if echo else None, **parse_sets(sets))
+
+
+def _echo(r):
+    "A finished run's line, printed by the worker process that made it."
+    if r['status'] != 'complete': print(f"  seed {r['seed']} {r['method']:<20} FAILED {r['error']}", flush=True)
+    else: print(f"  seed {r['seed']} {r['method']:<20} square {100 * r['square']:5.1f}  bwt {100 * r['bwt']:+5.1f}  {r['wall']:6.1f} s", flush=True)
+
+
+def _split_local(grid, seeds, sets, stream, jobs, threads, on_run):
+    "A list of grids spread over `jobs` worker processes (no Ray; a single grid's methods dealt out): the same sweeps, one result with every row."
+    if len(grid) == 1 and len(grid[0].get('method', [])) > 1:
+        ms = grid[0]['method']; grid = [dict(grid[0], method=[m]) for m in ms]
+    parts = [grid[i::jobs] for i in range(jobs) if grid[i::jobs]]
+    with pool(len(parts)) as ex:
+        res = list(ex.map(_local_part, [(p, seeds, sets, stream, threads, _echo if on_run else None) for p in parts]))
+    out = res[0]
+    for r in res[1:]:
+        out.rows += r.rows; out.points += r.points; out.results.update(r.results); out.wall = max(out.wall, r.wall)
+    return out
 
 
 def variant_grid(variants):

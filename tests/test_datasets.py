@@ -440,7 +440,7 @@ def test_load_stream_with_config(folder_root, mnist_root):
 
 
 def test_load_stream_errors(tmp_path, folder_root):
-    with pytest.raises(ValueError, match="unknown stream source 'imagenet' in 'imagenet:/x'; give an embedded preset \\(iros9, .*\\), 'openloris:/path', 'core50:/path', 'folder:/path' or 'torchvision:NAME:/path'"):
+    with pytest.raises(ValueError, match="unknown stream source 'imagenet' in 'imagenet:/x'; give an embedded preset \\(iros9, .*\\), .*'openloris:/path', 'core50:/path', 'folder:/path' or 'torchvision:NAME:/path'"):
         load_stream('imagenet:/x')
     with pytest.raises(ValueError, match="unknown stream 'iros10'; give an embedded preset \\(iros9, illumination"):
         load_stream('iros10')

@@ -15,6 +15,7 @@ SCRIPT = textwrap.dedent('''
     def audit(event, args):
         if event == 'open' and isinstance(args[0], (str, bytes, os.PathLike)):
             p = os.path.realpath(os.fsdecode(args[0]))
+            if os.path.basename(p).startswith('__editable__'): return     # the import system probing an editable install's path-hook entry of sys.path
             if any(p == u or p.startswith(u + os.sep) for u in user): opened.append(p)
         elif event.startswith('socket.') and event in ('socket.connect', 'socket.getaddrinfo', 'socket.sendto', 'socket.bind'):
             connects.append(f'{event} {args[1:]!r}')
