@@ -1,7 +1,10 @@
-"""The threshold explorer in a real browser: JupyterLab on 127.0.0.1 and headless Chromium driven by Playwright.
+"""The explorers in a real browser: JupyterLab on 127.0.0.1 and headless Chromium driven by Playwright.
 
-Opens nbs/tutorials/04_threshold.ipynb, runs all cells, moves the expand_threshold slider, presses Run and
-checks that the accuracy-matrix heatmap and a run-history row appear; saves a screenshot in $DNN_LAB_ARTIFACTS
+Threshold explorer: opens nbs/tutorials/04_threshold.ipynb, runs all cells, moves the expand_threshold slider, presses
+Run and checks that the accuracy-matrix heatmap and a run-history row appear. Method explorer: opens
+nbs/tutorials/08_regularisation.ipynb, runs all cells, picks methods with the checkboxes, moves EWC's lambda, presses
+Run and checks the matrices, the BWT / accuracy plane and the history (what each run reused and what changed). Each
+saves a screenshot in $DNN_LAB_ARTIFACTS
 (default runs/ci-artifacts/) and prints where. Needs Chromium at /usr/bin/chromium (`apt-get install -y chromium`,
 or set DNN_LAB_CHROMIUM) and the `playwright` package (no browser download). Under CI=true a missing piece fails the
 test; elsewhere it skips with the reason. The kernel gets DNN_LAB_SMALL=1: the notebook's small settings.
@@ -166,3 +169,102 @@ def test_threshold_explorer_in_browser(browser_ready, lab, capsys):
         if written: nb_file.write_bytes(nb_before)                                  # put the committed notebook back
         if not had_ckpt and ckpt.exists(): shutil.rmtree(ckpt)
     assert not written, f"JupyterLab wrote {NB} during the test (restored); autosave should be off"
+
+
+# --- the method explorer (tutorial 8) --------------------------------------------------------------------------------
+
+METHOD_NB = 'nbs/tutorials/08_regularisation.ipynb'
+
+
+def method_row(page, method: str):
+    "The explorer's row of `method`: its checkbox and its knob's slider."
+    return page.locator('.dnn-lab-method-explorer .widget-hbox', has=page.locator(f'.dnn-lab-pick-{method}')).first
+
+
+def set_checked(page, method: str, on: bool):
+    box = page.locator(f'.dnn-lab-pick-{method} input[type=checkbox]')
+    if box.is_checked() != on: box.click()
+    assert box.is_checked() == on, f"the checkbox of {method} did not follow the click"
+
+
+def type_knob(page, method: str, value: str, shown: str):
+    "Type `value` into the readout of `method`'s knob slider, as a user can, and wait until it reads `shown`."
+    readout = method_row(page, method).locator('.widget-readout')
+    readout.click(); page.keyboard.press('ControlOrMeta+a'); page.keyboard.type(value); page.keyboard.press('Enter')
+    readout.wait_for(state='visible')
+    page.wait_for_function("([el, want]) => el.textContent.trim() === want", arg=[readout.element_handle(), shown], timeout=10_000)
+
+
+def wait_status(page, pattern: str, timeout: int = 300_000):
+    "Wait until the explorer's status line matches the regular expression `pattern` (it is set when a Run has shown everything)."
+    page.wait_for_function("(p) => new RegExp(p).test(document.querySelector('.dnn-lab-method-explorer').innerText)", arg=pattern, timeout=timeout)
+
+
+def history_rows(page) -> list[list[str]]:
+    "The explorer's run history, newest first, as lists of cell texts."
+    return [r.locator('td').all_inner_texts() for r in page.locator('.dnn-lab-history tbody tr').all()]
+
+
+def test_method_explorer_in_browser(browser_ready, lab, capsys):
+    "Pick methods, move EWC's lambda, press Run: matrices, the BWT / accuracy plane and history rows appear; then move it again."
+    from playwright.sync_api import sync_playwright
+    nb_file, ckpt = ROOT / METHOD_NB, (ROOT / METHOD_NB).parent / '.ipynb_checkpoints'
+    nb_before, had_ckpt = nb_file.read_bytes(), ckpt.exists()
+    shot = artifacts_dir() / 'method_explorer.png'
+    with capsys.disabled(): print(f"\nbrowser test: screenshot -> {shot}; JupyterLab log -> {lab['log']}")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            page = browser.new_page(viewport={'width': 1400, 'height': 2600})
+            try:
+                page.goto(f"{lab['base']}/lab/tree/{METHOD_NB}?token={lab['token']}", timeout=120_000)
+                page.wait_for_selector('.jp-NotebookPanel .jp-Cell', timeout=120_000)
+                accept_kernel_dialog(page)
+                page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=120_000)
+                run_all_cells(page)
+                page.wait_for_selector('.dnn-lab-method-explorer button.dnn-lab-run', timeout=300_000)
+                page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=300_000)   # every cell ran
+                errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')
+                assert errors.count() == 0, f"a cell failed: {errors.first.inner_text()}"
+                assert 'no run yet' in page.locator('.dnn-lab-history').inner_text()
+
+                # pick LwF and EWC only, and make EWC three times stiffer than the notebook's runs (a value its curve did not run)
+                for m, on in (('finetune', False), ('dnn', False), ('lwf', True), ('ewc', True)): set_checked(page, m, on)
+                type_knob(page, 'ewc', '300', '3.0e+2')
+                page.locator('button.dnn-lab-run').click()
+                wait_status(page, r'ran (ewc, lwf|lwf, ewc):')                                  # set last, after the figures
+                page.locator('.dnn-lab-matrices .js-plotly-plot').wait_for(timeout=60_000)
+                assert page.locator('.dnn-lab-matrices .heatmaplayer').count() == 2, "two methods ran: two accuracy matrices"
+                page.locator('.dnn-lab-tradeoff .js-plotly-plot').wait_for(timeout=60_000)
+                rows = history_rows(page)
+                assert sorted(r[1] for r in rows) == ['ewc', 'lwf'] and [r[0] for r in rows] == ['2', '1'], rows   # newest first
+                by = {r[1]: r for r in rows}; lwf, ewc = by['lwf'], by['ewc']                       # run in the registry's order
+                assert ewc[2] == 'ewc_lambda 300' and lwf[2] == 'lwf_lambda 1', rows
+                assert all(re.fullmatch(r'\d+\.\d', r[4]) and re.fullmatch(r'[+-]\d+\.\d', r[6]) for r in rows), rows   # square %, BWT %
+                n_tasks = int(lwf[-1])
+                assert n_tasks >= 2, f"LwF at the notebook's knob should reuse every task of the notebook's run: {lwf}"
+                assert 1 <= int(ewc[-1]) < n_tasks, f"EWC at a new lambda should reuse task 0 only: {ewc}"
+
+                # EWC alone, a softer lambda (one the notebook's curve ran: every task reused): one more row that says what changed
+                set_checked(page, 'lwf', False)
+                type_knob(page, 'ewc', '10', '1.0e+1')
+                page.locator('button.dnn-lab-run').click()
+                wait_status(page, r'ran ewc:')
+                page.locator('.dnn-lab-history tbody tr', has_text='ewc_lambda 300 → 10').wait_for(timeout=60_000)
+                rows = history_rows(page)
+                assert rows[0][:2] == ['3', 'ewc'] and len(rows) == 3, rows
+                assert rows[0][-1] == str(n_tasks), rows[0]
+                assert page.locator('.dnn-lab-matrices .heatmaplayer').count() == 1
+                assert page.locator('.dnn-lab-tradeoff .scatterlayer .trace').count() == 2, "the plane shows both methods of the history"
+                page.locator('.dnn-lab-method-explorer').scroll_into_view_if_needed()
+                page.screenshot(path=str(shot))
+            except Exception:
+                page.screenshot(path=str(shot.with_name('method_explorer_failed.png')))
+                raise
+            finally:
+                browser.close()
+    finally:
+        written = nb_file.read_bytes() != nb_before
+        if written: nb_file.write_bytes(nb_before)                                  # put the committed notebook back
+        if not had_ckpt and ckpt.exists(): shutil.rmtree(ckpt)
+    assert not written, f"JupyterLab wrote {METHOD_NB} during the test (restored); autosave should be off"
