@@ -5,7 +5,7 @@ fixed number of image-steps. Each bench measures it in the same run, so its time
 reference, which compare across machines.
 """
 from __future__ import annotations
-import os, resource, time
+import multiprocessing, os, resource, time
 from concurrent.futures import ProcessPoolExecutor
 import torch
 from torch import nn
@@ -45,8 +45,9 @@ def check(what: str, ok: bool, value: str) -> tuple:
 
 
 def pool(jobs: int) -> ProcessPoolExecutor:
-    "Worker processes; each sets its torch threads to cores // jobs in the call it runs."
-    return ProcessPoolExecutor(max_workers=jobs)
+    """Worker processes; each sets its torch threads to cores // jobs in the call it runs. Spawned, not forked: a child forked
+    from a process whose OpenMP pool already ran with several threads can hang in it (GNU libgomp)."""
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context('spawn'))
 
 
 def threads_for(jobs: int) -> int: return max(1, (os.cpu_count() or 1) // jobs)

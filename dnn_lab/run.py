@@ -258,7 +258,8 @@ def run_sequence(stream: TaskStream, method: str = 'dnn', seed: int = 0, *, cfg:
 def _finish(res, learner, tests, keep_model, status):
     x0 = tests[0][0][:256]
     learner.net.eval()
-    ms = inference_ms(lambda xb: learner.net(xb), x0) if len(x0) else 0.0
+    if status == 'running': ms = (res.metrics or {}).get('infer_ms', 0.0)   # a task's save: timed once, when the run ends
+    else: ms = inference_ms(lambda xb: learner.net(xb), x0) if len(x0) else 0.0
     res.metrics = finish_metrics(res.acc_matrix, res.acc_init, learner, res.timings, ms, res.test_sizes or None)
     try: res.weight_norms = classifier_norms(learner.net).round(6).tolist()
     except (LabValueError, AttributeError, TypeError): res.weight_norms = None    # a network without a classifier layer of the usual kind
