@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.dnn_lab-installed
 
-.PHONY: install demo test test-slow browser-deps check-clean settings readme nbs check-nbs docs bench clean-venv
+.PHONY: install demo test test-slow test-slow-ci browser-deps check-clean settings readme nbs check-nbs docs bench clean-venv
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ browser-deps:
 # --dist loadgroup keeps the tests of one xdist_group on one worker (tests/test_sweep.py's Ray tests share one local Ray).
 test-slow: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -q -n auto --dist loadgroup -m slow
+
+# CI's share of the slow tests within its 30 minutes on 2 cores: the browser tests, the sweeps on a real local Ray and the
+# long end-to-end runs; the notebooks' slow cells (research-size sweeps, tens of minutes in all) run with `make test-slow`.
+test-slow-ci: $(STAMP) browser-deps
+	$(BIN)/python -m pytest -q -n auto --dist loadgroup -m slow -k "not test_notebook_slow_cells"
 
 # settings.ini is written from the settings' declarations in the code (dnn_lab.config, each method's class).
 settings: $(STAMP)

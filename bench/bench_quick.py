@@ -126,7 +126,8 @@ def main(argv=None):
             done.setdefault(name_of(r), []).append((res.results[p.name].metrics, res.results[p.name].acc_matrix, r['wall']))
         from dnn_lab.metrics import max_drop
         med = lambda n, k: float(np.median([m[k] for m, _, _ in done[n]]))
-        for n, runs in done.items():
+        order = [n for n, _, _ in variants(cfg)]
+        for n, runs in sorted(done.items(), key=lambda kv: order.index(kv[0])):   # the authors' order, whatever order the runs finished in
             rows.append(dict(name=n, square=100 * med(n, 'square'), acc=100 * med(n, 'acc'), bwt=100 * med(n, 'bwt'), heads=med(n, 'n_heads'),
                              mb=med(n, 'mb'), drop=100 * float(np.median([max_drop(R)[0] for _, R, _ in runs])),
                              wall=float(np.median([w for _, _, w in runs]))))
