@@ -570,7 +570,8 @@ def method_class(name: str) -> type:
 def method_settings(method) -> tuple:
     "The settings of `method` (a name or class): its own and those of the registered methods it derives from."
     cls = method_class(method) if isinstance(method, str) else method
-    return tuple(s for c in reversed(cls.__mro__) if c in METHODS.values() for s in c.__dict__.get('settings', ()))
+    return tuple(s for c in reversed(cls.__mro__) if c.__dict__.get('name') in METHODS     # by name: a notebook that re-runs a class cell
+                 for s in c.__dict__.get('settings', ()))                                  # registers a new class object under the same name
 
 def action_colors() -> dict:
     "The plot colour of every action any registered method records."
