@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import reference_seconds, check, threads_for, sweep_runs
+from common import reference_seconds, check, threads_for, sweep_runs, run_line
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {'lwf': 1.35, 'ewc': 1.15, 'online_ewc': 1.15, 'mas': 1.15, 'slni': 1.15, 'si': 1.2,         # issue 8
@@ -47,11 +47,8 @@ def main(argv=None):
     ref = reference_seconds(threads)
     print(f"{len(methods)} methods x seeds {a.seeds} on {a.stream or cfg.stream}; {a.jobs} worker(s) x {threads} thread(s); "
           f"reference workload {ref:.2f} s", flush=True)
-    def line(r):
-        if r['status'] != 'complete': print(f"  seed {r['seed']} {r['method']:<20} FAILED {r['error']}", flush=True)
-        else: print(f"  seed {r['seed']} {r['method']:<20} square {100 * r['square']:5.1f}  bwt {100 * r['bwt']:+5.1f}  {r['wall']:6.1f} s", flush=True)
     res = sweep_runs([{'method': ['finetune'] + [m for m in methods if m != 'finetune']}], a.seeds, a.set, stream=a.stream,
-                     jobs=a.jobs, threads=threads, on_run=line)
+                     jobs=a.jobs, threads=threads, on_run=run_line)
     if res.failed: raise SystemExit(f"{len(res.failed)} run(s) failed: {res.failed[0]['error']}")
     ft = {r['seed']: r['wall'] for r in res.rows if r['method'] == 'finetune'}
     runs = {}

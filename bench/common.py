@@ -86,7 +86,7 @@ def _local_part(args):
                  on_result=(lambda row, done, total: echo(row)) if echo else None, **parse_sets(sets))
 
 
-def _echo(r):
+def run_line(r):
     "A finished run's line, printed by the worker process that made it."
     if r['status'] != 'complete': print(f"  seed {r['seed']} {r['method']:<20} FAILED {r['error']}", flush=True)
     else: print(f"  seed {r['seed']} {r['method']:<20} square {100 * r['square']:5.1f}  bwt {100 * r['bwt']:+5.1f}  {r['wall']:6.1f} s", flush=True)
@@ -98,7 +98,7 @@ def _split_local(grid, seeds, sets, stream, jobs, threads, on_run):
         ms = grid[0]['method']; grid = [dict(grid[0], method=[m]) for m in ms]
     parts = [grid[i::jobs] for i in range(jobs) if grid[i::jobs]]
     with pool(len(parts)) as ex:
-        res = list(ex.map(_local_part, [(p, seeds, sets, stream, threads, _echo if on_run else None) for p in parts]))
+        res = list(ex.map(_local_part, [(p, seeds, sets, stream, threads, run_line if on_run else None) for p in parts]))
     out = res[0]
     for r in res[1:]:
         out.rows += r.rows; out.points += r.points; out.results.update(r.results); out.wall = max(out.wall, r.wall)
