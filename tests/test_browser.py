@@ -108,6 +108,22 @@ def accept_kernel_dialog(page, wait_ms: int = 5000):
     page.locator('.jp-Dialog .jp-mod-accept').click()
 
 
+def assert_no_cell_error(page):
+    errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')
+    assert errors.count() == 0, f"a cell failed: {errors.first.inner_text()}"
+
+
+def open_and_run_all(page, lab, nb, ready: str, timeout: int):
+    "Open notebook `nb` in JupyterLab, accept the kernel, run all cells and wait for `ready` (the explorer's Run button); no cell may fail."
+    page.goto(f"{lab['base']}/lab/tree/{nb}?token={lab['token']}", timeout=120_000)
+    page.wait_for_selector('.jp-NotebookPanel .jp-Cell', timeout=120_000)
+    accept_kernel_dialog(page)
+    page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=120_000)
+    run_all_cells(page)
+    page.wait_for_selector(ready, timeout=timeout)
+    assert_no_cell_error(page)
+
+
 def run_all_cells(page):
     page.locator('.lm-MenuBar-itemLabel', has_text=re.compile(r'^Run$')).click()
     page.locator('.lm-Menu-itemLabel', has_text=re.compile(r'^Run All Cells$')).click()
@@ -132,14 +148,7 @@ def test_threshold_explorer_in_browser(browser_ready, lab, capsys):
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page(viewport={'width': 1400, 'height': 2600})
             try:
-                page.goto(f"{lab['base']}/lab/tree/{NB}?token={lab['token']}", timeout=120_000)
-                page.wait_for_selector('.jp-NotebookPanel .jp-Cell', timeout=120_000)
-                accept_kernel_dialog(page)
-                page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=120_000)
-                run_all_cells(page)
-                page.wait_for_selector('button.dnn-lab-run', timeout=180_000)
-                errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')
-                assert errors.count() == 0, f"a cell failed: {errors.first.inner_text()}"
+                open_and_run_all(page, lab, NB, 'button.dnn-lab-run', 180_000)
 
                 # move the threshold: type into the slider's readout, as a user can
                 readout = page.locator('.dnn-lab-expand_threshold .widget-readout')
@@ -217,15 +226,9 @@ def test_method_explorer_in_browser(browser_ready, lab, capsys):
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             page = browser.new_page(viewport={'width': 1400, 'height': 2600})
             try:
-                page.goto(f"{lab['base']}/lab/tree/{METHOD_NB}?token={lab['token']}", timeout=120_000)
-                page.wait_for_selector('.jp-NotebookPanel .jp-Cell', timeout=120_000)
-                accept_kernel_dialog(page)
-                page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=120_000)
-                run_all_cells(page)
-                page.wait_for_selector('.dnn-lab-method-explorer button.dnn-lab-run', timeout=300_000)
+                open_and_run_all(page, lab, METHOD_NB, '.dnn-lab-method-explorer button.dnn-lab-run', 300_000)
                 page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]', timeout=300_000)   # every cell ran
-                errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]')
-                assert errors.count() == 0, f"a cell failed: {errors.first.inner_text()}"
+                assert_no_cell_error(page)
                 assert 'no run yet' in page.locator('.dnn-lab-history').inner_text()
 
                 # pick LwF and EWC only, and make EWC three times stiffer than the notebook's runs (a value its curve did not run)
