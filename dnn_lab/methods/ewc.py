@@ -128,9 +128,9 @@ class EWC(Method):
     settings = (
         _S('ewc_lambda', 100.0, 'penalty weight lambda in (lambda/2) sum F (theta - theta*)^2, with the Fisher a per-sample mean (values from other libraries do not transfer)',
           '[0, 1e10]', log=True, scope='incremental'),
-        _S('ewc_fisher', 'exact', "the Fisher: exact (over the model's predictions), sampled (one label drawn per sample), empirical (true labels), "
+        _S('ewc_fisher', 'sampled', "the Fisher: exact (over the model's predictions), sampled (one label drawn per sample), empirical (true labels), "
           'batched (squared minibatch-mean gradient x batch size: a common mistake, for teaching)', FISHER_KINDS),
-        _S('ewc_samples', 1000, "most training samples of a task the Fisher is computed on (drawn with the task's generator)", '[1, 1000000]'))
+        _S('ewc_samples', 128, "most training samples of a task the Fisher is computed on (drawn with the task's generator)", '[1, 1000000]'))
 
     def initial(self, attr): return []
     def build_quad(self):

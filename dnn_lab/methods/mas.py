@@ -93,7 +93,7 @@ class MAS(Method):
                 '[0, 1e6]', log=True, scope='incremental'),
         Setting('mas_accumulate', 'sum', "how a task's importance joins the earlier ones: sum (the paper) or blend (FACIL: half old, half new)",
                 ACCUMULATE, scope='run'),
-        Setting('mas_samples', 256, "training images of each task the importance is measured on, a random subset (drawn with the task's generator); 0 = all (the paper)",
+        Setting('mas_samples', 128, "training images of each task the importance is measured on, a random subset (drawn with the task's generator); 0 = all (the paper)",
                 '[0, 10000000]', scope='run'))
     _flat_of = None
 
