@@ -4,15 +4,17 @@ The runs (every method x every seed, on the same stream, model and schedule) go 
 sweep` does: on a local Ray of --jobs runs at a time, each with the same torch threads, when Ray is installed, else one
 after another in this process. Each method's time is also given relative to the finetune run of the same seed
 (`x finetune`). The table gives medians over seeds: square performance, final accuracy, average
-incremental accuracy, BWT, largest drop, parameters and MB of the network at the end, bytes of stored old data, MB of
-everything else a method keeps (aux), the total, seconds, and the ratio to finetune. Then the overhead targets against
-finetune, each printed with PASS/FAIL. Writes bench/methods_results.md (and bench/methods_results_<stream>.md for
-another --stream). Run it on an otherwise idle machine.
+incremental accuracy, BWT, largest drop, the accuracy at the end on the earlier tasks (old) and on the last one (new),
+parameters and MB of the network at the end, bytes of stored old data, MB of everything else a method keeps (aux), the
+total, seconds, and the ratio to finetune. Then the overhead targets against finetune, each printed with PASS/FAIL, and
+a Pareto figure: final accuracy against total MB and against seconds, the methods no other beats on both joined.
+Writes bench/methods_results.md, docs/img/methods_pareto.png and bench/methods_runs.json (every run's numbers), or
+the same with _<stream> for another --stream. Run it on an otherwise idle machine.
 
 Usage: python bench/bench_methods.py [--seeds 0 1 2] [--jobs 2] [--methods dnn,lwf,...] [--stream iros9] [--set key=value ...]
 """
 from __future__ import annotations
-import argparse, os, sys, time
+import argparse, json, os, sys, time
 from pathlib import Path
 import numpy as np
 
@@ -28,6 +30,30 @@ def builtin_methods() -> list[str]:
     from dnn_lab.learner import METHODS, load_builtin_methods
     load_builtin_methods()
     return [n for n, c in METHODS.items() if c.__module__.startswith('dnn_lab.')]
+
+
+def front(points) -> list[int]:
+    "Indices of the points (cost, accuracy) that no other point beats: at most the cost and at least the accuracy, one strictly."
+    return [i for i, (c, v) in enumerate(points)
+            if not any((c2 <= c and v2 >= v) and (c2 < c or v2 > v) for j, (c2, v2) in enumerate(points) if j != i)]
+
+
+def pareto_figure(rows, path: Path, title: str):
+    "Final accuracy against total MB and against seconds, one point per method (hollow: uses old data), the Pareto front joined."
+    import matplotlib; matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+    for ax, key, label in ((axes[0], 'total', 'total MB (network + stored data + aux), log'), (axes[1], 'secs', 'seconds of the run, log')):
+        pts = [(r[key], r['acc']) for r in rows]
+        for r, (c, v) in zip(rows, pts):
+            ax.scatter(c, v, s=36, facecolors='none' if r['old_data'] else 'C0', edgecolors='C0')
+            ax.annotate(r['name'], (c, v), fontsize=7, xytext=(3, 3), textcoords='offset points')
+        f = sorted(front(pts), key=lambda i: pts[i][0])
+        ax.step([pts[i][0] for i in f], [pts[i][1] for i in f], where='post', color='C3', lw=1, label='Pareto front')
+        ax.set(xscale='log', xlabel=label, ylabel='final accuracy (%)')
+        ax.legend(fontsize=8, loc='lower right')
+    fig.suptitle(f'Every method: accuracy against cost ({title}; hollow: keeps old data)', fontsize=10)
+    fig.tight_layout(); path.parent.mkdir(parents=True, exist_ok=True); fig.savefig(path, dpi=90); plt.close(fig)
 
 
 def main(argv=None):
@@ -60,11 +86,12 @@ def main(argv=None):
         med = lambda k: float(np.median([x[0][k] for x in rs]))
         rows.append(dict(method=m + (' (old data)' if rs[0][4] else ''), name=m, square=100 * med('square'), acc=100 * med('acc'),
                          aia=100 * med('avg_inc_acc'), bwt=100 * med('bwt'), drop=100 * float(np.median([max_drop(x[1])[0] for x in rs])),
+                         old=100 * med('old_acc'), new=100 * med('new_acc'), old_data=bool(rs[0][4]),
                          params=med('params'), mb=med('mb'), stored=med('stored_bytes'), aux=med('aux_mb'), total=med('total_mb'),
                          secs=float(np.median([x[2] for x in rs])), ratio=float(np.median([x[3] for x in rs]))))
-    hdr = '| method | square | final acc | avg inc acc | BWT | max drop | params | MB | stored old data | aux MB | total MB | s | x finetune |'
-    lines = [hdr, '|' + '---|' * 13] + [
-        f"| {r['method']} | {r['square']:.1f} | {r['acc']:.1f} | {r['aia']:.1f} | {r['bwt']:+.1f} | {r['drop']:.1f} | {r['params']:,.0f} | "
+    hdr = '| method | square | final acc | avg inc acc | BWT | max drop | old | new | params | MB | stored old data | aux MB | total MB | s | x finetune |'
+    lines = [hdr, '|' + '---|' * 15] + [
+        f"| {r['method']} | {r['square']:.1f} | {r['acc']:.1f} | {r['aia']:.1f} | {r['bwt']:+.1f} | {r['drop']:.1f} | {r['old']:.1f} | {r['new']:.1f} | {r['params']:,.0f} | "
         f"{r['mb']:.2f} | {r['stored'] / 2**20:.2f} MB | {r['aux']:.2f} | {r['total']:.2f} | {r['secs']:.0f} | {r['ratio']:.2f} |" for r in rows]
     print('\n' + '\n'.join(lines))
     checks = [check(f"{r['name']} time <= {TARGETS[r['name']]}x finetune", r['ratio'] <= TARGETS[r['name']], f"{r['ratio']:.2f}x")
@@ -73,8 +100,14 @@ def main(argv=None):
           f"{a.jobs} run(s) at a time x {threads} torch thread(s) on {os.cpu_count()} cores (dnn_lab.sweep, {res.engine}); times relative to "
           f"the finetune run of the same seed; reference workload {ref:.2f} s.", ''] + lines + [''] + [f"- {w}: {'PASS' if ok else 'FAIL'} ({v})" for w, ok, v in checks]
     if not a.set and not a.methods:
-        name = 'methods_results.md' if not a.stream else f"methods_results_{a.stream.replace(':', '_').replace('/', '_')}.md"
-        (ROOT / 'bench' / name).write_text('\n'.join(md) + '\n')
+        tag = '' if not a.stream else '_' + a.stream.replace(':', '_').replace('/', '_').replace('-', '_')
+        fig = ROOT / 'docs' / 'img' / f'methods_pareto{tag}.png'
+        pareto_figure(rows, fig, f"{a.stream or cfg.stream}, medians of seeds {a.seeds}")
+        md += ['', f"![final accuracy against total MB and seconds, {a.stream or cfg.stream}]({fig.relative_to(ROOT)})"]
+        (ROOT / 'bench' / f'methods_results{tag}.md').write_text('\n'.join(md) + '\n')
+        (ROOT / 'bench' / f'methods_runs{tag}.json').write_text(json.dumps(
+            [dict(method=p.method, seed=p.seed, wall=round(r['wall'], 2), **{k: v for k, v in res.results[p.name].metrics.items()},
+                  acc_matrix=np.round(res.results[p.name].acc_matrix, 4).tolist()) for p, r in zip(res.points, res.rows)], indent=1) + '\n')
     return 0 if all(ok for _, ok, _ in checks) else 1
 
 
