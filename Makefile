@@ -58,12 +58,15 @@ check-clean: $(STAMP)
 readme: $(STAMP)
 	$(BIN)/python tools/render_readme.py
 
-# Execute the tutorials and component notebooks (and index.ipynb) in place at the size each chooses, `slow` cells left
-# out: static PNG figures (plotly through kaleido and Chromium), a digest of each executed cell's source, nbdev-clean'ed.
+# Execute the tutorials and component notebooks (and index.ipynb) in place, `slow` cells left out, two at a time: static
+# PNG figures (plotly through kaleido and Chromium), a digest of each executed cell's source, nbdev-clean'ed. By default
+# at the small size CI tests (DNN_LAB_SMALL=1; each notebook's first output line says so), about 15 min on 2 cores;
+# NBS_SIZE=full executes the tutorials at the defaults of settings.ini instead (hours on 2 cores: their Runtime lines).
 # One notebook or a few: `make nbs NBS="nbs/09_metrics.ipynb nbs/tutorials/01_forgetting.ipynb"`.
 NBS ?=
+NBS_SIZE ?= small
 nbs: $(STAMP) browser-deps
-	$(BIN)/python tools/run_nbs.py --keep-going $(NBS)
+	$(BIN)/python tools/run_nbs.py --keep-going --jobs 2 $(if $(filter full,$(NBS_SIZE)),,--small) $(NBS)
 	$(BIN)/python tools/render_readme.py
 
 # Fails when an executed cell's source changed since `make nbs`, a figure cell lost its output, an output is dynamic

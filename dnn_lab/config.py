@@ -345,5 +345,10 @@ def small_mode() -> bool:
     return os.environ.get('CI', '').lower() == 'true' or os.environ.get('DNN_LAB_SMALL') == '1'
 
 def notebook_config(small: dict | None = None, **overrides) -> Config:
-    "The settings a notebook starts from: settings.ini, with `small` (default `SMALL_RUN`) on top in `small_mode()`."
-    return load_config(**{**((SMALL_RUN if small is None else small) if small_mode() else {}), **overrides})
+    "The settings a notebook starts from: settings.ini, with `small` (default `SMALL_RUN`) on top in `small_mode()`, which it says in one printed line."
+    if not small_mode(): return load_config(**overrides)
+    small = SMALL_RUN if small is None else small
+    why = 'CI=true' if os.environ.get('CI', '').lower() == 'true' else 'DNN_LAB_SMALL=1'
+    print(f"Small size ({why}): settings.ini with {', '.join(f'{k}={v}' for k, v in small.items())} on top, so that the notebook runs in "
+          f"seconds. The outputs below are from this size; without {why} the notebook runs at full size.")
+    return load_config(**{**small, **overrides})
