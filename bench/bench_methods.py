@@ -14,7 +14,7 @@ the same with _<stream> for another --stream. Run it on an otherwise idle machin
 Usage: python bench/bench_methods.py [--seeds 0 1 2] [--jobs 2] [--methods dnn,lwf,...] [--stream iros9] [--set key=value ...]
 """
 from __future__ import annotations
-import argparse, json, os, sys, time
+import argparse, json, os, re, sys, time
 from pathlib import Path
 import numpy as np
 
@@ -100,7 +100,7 @@ def main(argv=None):
           f"{a.jobs} run(s) at a time x {threads} torch thread(s) on {os.cpu_count()} cores (dnn_lab.sweep, {res.engine}); times relative to "
           f"the finetune run of the same seed; reference workload {ref:.2f} s.", ''] + lines + [''] + [f"- {w}: {'PASS' if ok else 'FAIL'} ({v})" for w, ok, v in checks]
     if not a.set and not a.methods:
-        tag = '' if not a.stream else '_' + a.stream.replace(':', '_').replace('/', '_').replace('-', '_')
+        tag = '' if not a.stream else '_' + re.sub(r'[^A-Za-z0-9]+', '_', a.stream).strip('_')
         fig = ROOT / 'docs' / 'img' / f'methods_pareto{tag}.png'
         pareto_figure(rows, fig, f"{a.stream or cfg.stream}, medians of seeds {a.seeds}")
         md += ['', f"![final accuracy against total MB and seconds, {a.stream or cfg.stream}]({fig.relative_to(ROOT)})"]

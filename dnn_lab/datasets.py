@@ -18,7 +18,7 @@ from .errors import LabFileNotFoundError, LabValueError
 __all__ = ['IMAGE_EXTS', 'OPENLORIS_LAYOUTS', 'OPENLORIS_FACTORS', 'FIRST_ROUND_FACTORS', 'CORE50_LAYOUT', 'FOLDER_LAYOUT',
            'LOADERS', 'SPEC_FORMS', 'NAMED', 'load_image', 'materialize', 'ImageFiles', 'read_filelist', 'show_tree',
            'openloris_layout', 'openloris_stream', 'core50_stream', 'folder_stream', 'TorchvisionImages',
-           'class_groups', 'torchvision_stream', 'load_stream', 'materialize_stream']
+           'class_groups', 'torchvision_stream', 'named_args', 'load_stream', 'materialize_stream']
 
 # %% ../nbs/01_datasets.ipynb #8e52047d
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg')
@@ -391,19 +391,32 @@ def torchvision_stream(name_or_class, root, n_tasks: int = 5, image_size: int = 
 
 # %% ../nbs/01_datasets.ipynb #b867b555
 LOADERS = {'openloris': openloris_stream, 'core50': core50_stream, 'folder': folder_stream}
-SPEC_FORMS = "an embedded preset ({}), 'fashion-split', 'fashion-shift', 'openloris:/path', 'core50:/path', 'folder:/path' or 'torchvision:NAME:/path'"
+SPEC_FORMS = ("an embedded preset ({}), 'fashion-split', 'fashion-shift' (sizes after a colon, e.g. 'fashion-split:n_train=200,n_test=100'), "
+              "'openloris:/path', 'core50:/path', 'folder:/path' or 'torchvision:NAME:/path'")
 NAMED = {'fashion-split': 'fashion_split_stream', 'fashion-shift': 'fashion_shift_stream'}   # real data sets known by name (dnn_lab.fashion)
 
 def _presets() -> list[str]:
     from dnn_lab.config import STREAM_PRESETS
     return list(STREAM_PRESETS)
 
+def named_args(spec: str, rest: str, fn) -> dict:
+    "The integer arguments `k=v,k=v` after a named data set's colon (`'fashion-split:n_train=200'`), checked against `fn`'s parameters."
+    import inspect
+    ok, out = [p for p, v in inspect.signature(fn).parameters.items() if isinstance(v.default, int) or v.default is None and p.startswith('n_')], {}
+    for part in filter(None, rest.split(',')):
+        k, eq, v = part.partition('=')
+        if not eq or k.strip() not in ok or not v.strip().isdigit():
+            raise LabValueError(f"stream {spec!r}: {part!r} is not one of {', '.join(f'{p}=N' for p in ok)} (whole numbers, comma-separated)")
+        out[k.strip()] = int(v)
+    return out
+
 def load_stream(spec: str, cfg=None, **kw) -> TaskStream:
     "The stream named by `spec`: an embedded preset name, or 'openloris:/path', 'core50:/path', 'folder:/path', 'torchvision:NAME:/path'."
     kind, sep, rest = str(spec).partition(':')
-    if spec in NAMED:
+    if kind in NAMED:
         from dnn_lab import fashion
-        return getattr(fashion, NAMED[spec])(**kw)
+        make = getattr(fashion, NAMED[kind])
+        return make(**{**named_args(spec, rest, make), **kw})
     if not sep:
         if spec not in _presets(): raise LabValueError(f"unknown stream {spec!r}; give {SPEC_FORMS.format(', '.join(_presets()))}")
         from dnn_lab.config import load_config
