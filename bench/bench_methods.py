@@ -94,8 +94,9 @@ def main(argv=None):
         f"| {r['method']} | {r['square']:.1f} | {r['acc']:.1f} | {r['aia']:.1f} | {r['bwt']:+.1f} | {r['drop']:.1f} | {r['old']:.1f} | {r['new']:.1f} | {r['params']:,.0f} | "
         f"{r['mb']:.2f} | {r['stored'] / 2**20:.2f} MB | {r['aux']:.2f} | {r['total']:.2f} | {r['secs']:.0f} | {r['ratio']:.2f} |" for r in rows]
     print('\n' + '\n'.join(lines))
+    default_stream = a.stream in (None, cfg.stream)                 # the issues' overhead targets are set on the default stream
     checks = [check(f"{r['name']} time <= {TARGETS[r['name']]}x finetune", r['ratio'] <= TARGETS[r['name']], f"{r['ratio']:.2f}x")
-              for r in rows if r['name'] in TARGETS]
+              for r in rows if r['name'] in TARGETS and default_stream]
     md = [f"`python bench/bench_methods.py{' --stream ' + a.stream if a.stream else ''}`: stream {a.stream or cfg.stream}, seeds {a.seeds}, medians; "
           f"{a.jobs} run(s) at a time x {threads} torch thread(s) on {os.cpu_count()} cores (dnn_lab.sweep, {res.engine}); times relative to "
           f"the finetune run of the same seed; reference workload {ref:.2f} s.", ''] + lines + [''] + [f"- {w}: {'PASS' if ok else 'FAIL'} ({v})" for w, ok, v in checks]
