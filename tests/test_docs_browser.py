@@ -1,7 +1,7 @@
 """The static docs site in a real browser: build it (tools/build_docs.py), open its index in headless Chromium, follow the
 link to tutorial 1 and check that its figures render (every <img> loaded, with a non-zero natural size).
 
-When the committed tutorial has no figures yet (notebooks are committed unexecuted until `make nbs`), the test first
+The committed tutorial carries its figures (`make nbs`). When it has none (its outputs were cleared), the test first
 executes a copy of it at its CI size with the same tool as `make nbs` (tools/run_nbs.py), so the whole path is tested:
 execute, make static, build, render. Screenshots of the index and of the tutorial page go to $DNN_LAB_ARTIFACTS
 (default runs/ci-artifacts/). Needs Chromium and playwright like tests/test_browser.py (skips without them, fails under
