@@ -82,6 +82,7 @@ def make_static(nb: dict) -> dict:
         for o in cell.get('outputs', []):
             data = o.get('data')
             if data is None: outs.append(o); continue
+            if not data: continue                                 # a result with no representation at all (nbconvert warns about it)
             if _is_plotly_bundle(data): continue
             if PLOTLY in data:
                 png = _plotly_png(data[PLOTLY])
