@@ -60,8 +60,9 @@ readme: $(STAMP)
 
 # Execute the tutorials and component notebooks (and index.ipynb) in place, `slow` cells left out, two at a time: static
 # PNG figures (plotly through kaleido and Chromium), a digest of each executed cell's source, nbdev-clean'ed. By default
-# at the small size CI tests (DNN_LAB_SMALL=1; each notebook's first output line says so), about 15 min on 2 cores;
-# NBS_SIZE=full executes the tutorials at the defaults of settings.ini instead (hours on 2 cores: their Runtime lines).
+# at the small size CI tests (DNN_LAB_SMALL=1; each notebook's first output line says so): 53 min of notebook time on this
+# 2-core machine when they ran one at a time with one thread each, beside other jobs (the sum of make nbs's lines);
+# NBS_SIZE=full executes the tutorials at the defaults of settings.ini instead (each tutorial's Runtime line gives its time).
 # One notebook or a few: `make nbs NBS="nbs/09_metrics.ipynb nbs/tutorials/01_forgetting.ipynb"`.
 NBS ?=
 NBS_SIZE ?= small

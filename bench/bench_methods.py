@@ -32,23 +32,18 @@ def builtin_methods() -> list[str]:
     return [n for n, c in METHODS.items() if c.__module__.startswith('dnn_lab.')]
 
 
-def front(points) -> list[int]:
-    "Indices of the points (cost, accuracy) that no other point beats: at most the cost and at least the accuracy, one strictly."
-    return [i for i, (c, v) in enumerate(points)
-            if not any((c2 <= c and v2 >= v) and (c2 < c or v2 > v) for j, (c2, v2) in enumerate(points) if j != i)]
-
-
 def pareto_figure(rows, path: Path, title: str):
     "Final accuracy against total MB and against seconds, one point per method (hollow: uses old data), the Pareto front joined."
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+    from dnn_lab.metrics import pareto_front
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
     for ax, key, label in ((axes[0], 'total', 'total MB (network + stored data + aux), log'), (axes[1], 'secs', 'seconds of the run, log')):
         pts = [(r[key], r['acc']) for r in rows]
         for r, (c, v) in zip(rows, pts):
             ax.scatter(c, v, s=36, facecolors='none' if r['old_data'] else 'C0', edgecolors='C0')
             ax.annotate(r['name'], (c, v), fontsize=7, xytext=(3, 3), textcoords='offset points')
-        f = sorted(front(pts), key=lambda i: pts[i][0])
+        f = pareto_front(dict(enumerate(pts)))
         ax.step([pts[i][0] for i in f], [pts[i][1] for i in f], where='post', color='C3', lw=1, label='Pareto front')
         ax.set(xscale='log', xlabel=label, ylabel='final accuracy (%)')
         ax.legend(fontsize=8, loc='lower right')

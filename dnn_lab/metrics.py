@@ -16,7 +16,7 @@ __all__ = ['METRICS', 'POSTER', 'POSTER_AVG', 'POSTER_SQUARE', 'CRITERIA', 'chec
            'check_sizes', 'seen_acc', 'avg_inc_acc', 'square', 'bwt', 'fwt', 'forgetting', 'summary_metrics',
            'max_drop', 'poster_matrix', 'check_lower', 'seen_metrics', 'accuracy', 'confusion', 'inference_ms',
            'intransigence', 'betainc', 't_cdf', 't_quantile', 'mean_ci', 'challenge_score', 'old_new_acc',
-           'confusion_blocks', 'classifier_norms']
+           'confusion_blocks', 'classifier_norms', 'pareto_front']
 
 # %% ../nbs/09_metrics.ipynb #39fe51b0
 def check_matrix(R) -> np.ndarray:
@@ -301,3 +301,10 @@ def classifier_norms(net) -> np.ndarray:
         w = fc.class_norms() if hasattr(fc, 'class_norms') else fc.weight.norm(dim=1)
         out.append(w.detach().float().cpu().numpy())
     return np.stack(out)
+
+# %% ../nbs/09_metrics.ipynb #2008b69d
+def pareto_front(points: dict) -> list:
+    "Names of the points `{name: (cost, value)}` that no other point dominates (cost <= and value >=, one of them strictly), cheapest first."
+    front = [n for n, (c, v) in points.items()
+             if not any((c2 <= c and v2 >= v) and (c2 < c or v2 > v) for n2, (c2, v2) in points.items() if n2 != n)]
+    return sorted(front, key=lambda n: points[n][0])
