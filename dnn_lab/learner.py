@@ -215,6 +215,10 @@ class Method:
         "Forget what is remembered for input `x` (a training set that will not be seen again)."
         self.memo.drop(x)
 
+    def run_metrics(self) -> dict:
+        "Numbers of its own that a run reports beside the shared metrics (DF-GR: the seconds its generators took); none by default."
+        return {}
+
     # -- the class-incremental scenario ---------------------------------------------------------
     @property
     def class_incremental(self) -> bool: return self.scenario == 'class-incremental'

@@ -80,7 +80,7 @@ def finish_metrics(R, acc_init, learner, timings, infer_ms, sizes=None) -> dict:
             'stored_bytes': int(st['old_data']), 'aux_mb': round(st['aux'] / 2**20, 4),
             'total_mb': round(size_mb(learner.net) + (st['old_data'] + st['aux']) / 2**20, 4),
             'seconds': round(float(sum(timings)), 3), 'sec_per_task': round(float(np.mean(timings)), 3) if timings else 0.0,
-            'infer_ms': round(float(infer_ms), 4), 'tasks_done': len(R)}
+            'infer_ms': round(float(infer_ms), 4), 'tasks_done': len(R), **learner.run_metrics()}
 
 # %% ../nbs/11_run.ipynb #69fccbac
 CORE = ('stream', 'model', 'training', 'evaluation')                # the shared sections; the rest belong to methods

@@ -214,6 +214,10 @@ class DFGR(Method):
         self.stats_mode()                                            # refuse running statistics without BatchNorm now, not after task 0
         self.gen_log = []                                            # per task: generator seconds, statistics loss, teacher accuracy on its samples
 
+    def run_metrics(self) -> dict:
+        "The seconds spent building replay pools (generator training and sampling; part of the run's `seconds`) in this process, and for how many tasks."
+        return dict(gen_seconds=round(sum(g['seconds'] for g in self.gen_log), 3), gen_tasks=len(self.gen_log))
+
     def stats_mode(self) -> str:
         "'running' (BatchNorm running statistics) or 'recorded' (per-class moments), from `df_gr_stats` and the network."
         has_bn = [isinstance(m, nn.BatchNorm2d) for m in norm_layers(self.net, 0)]
