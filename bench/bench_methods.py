@@ -76,10 +76,11 @@ def class_inc_notes(rows) -> list[str]:
         out += ['', f"- regularisation alone stays near finetune (every one of {', '.join(r['name'] for r in reg)} within {NEAR:.0f} points of "
                 f"finetune's {ft:.1f}): {'holds' if top['acc'] - ft <= NEAR else 'does not hold'} (highest: {top['name']} {top['acc']:.1f})"]
         if rep:
-            low = min(rep, key=lambda r: r['acc'])
+            far = [r for r in rep if r['acc'] - top['acc'] >= FAR]
             out += [f"- replay far above (every one of {', '.join(r['name'] for r in rep)} at least {FAR:.0f} points above the best "
-                    f"regularisation method, {top['acc']:.1f}): {'holds' if low['acc'] - top['acc'] >= FAR else 'does not hold'} "
-                    f"(lowest: {low['name']} {low['acc']:.1f})"]
+                    f"regularisation method, {top['acc']:.1f}): {'holds' if len(far) == len(rep) else 'does not hold'}; "
+                    + '; '.join(f"{w}: " + ', '.join(f"{r['name']} {r['acc']:.1f}" for r in g) for w, g in
+                                (('far above', far), ('not', [r for r in rep if r not in far])) if g)]
     return out
 
 
