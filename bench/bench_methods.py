@@ -15,6 +15,7 @@ Writes bench/methods_results.md, docs/img/methods_pareto.png and bench/methods_r
 the same with _<stream> for another --stream. Run it on an otherwise idle machine.
 
 Usage: python bench/bench_methods.py [--seeds 0 1 2] [--jobs 2] [--methods dnn,lwf,...] [--stream iros9] [--set key=value ...]
+       python bench/bench_methods.py --rerun dgr [--stream ...]   (run these methods again, keep every other row of the last full run)
 """
 from __future__ import annotations
 import argparse, json, os, re, sys, time
@@ -84,41 +85,61 @@ def class_inc_notes(rows) -> list[str]:
     return out
 
 
+def table_rows(entries: list[dict]) -> list[dict]:
+    "One row per method from the runs' entries (method, seed, wall, metrics, acc_matrix): medians over seeds; time relative to finetune of the same seed."
+    from dnn_lab.metrics import max_drop
+    ft = {e['seed']: e['wall'] for e in entries if e['method'] == 'finetune'}
+    runs = {}
+    for e in entries: runs.setdefault(e['method'], []).append(e)
+    rows = []
+    for m, rs in runs.items():
+        med = lambda k: float(np.median([x[k] for x in rs]))
+        old_data = bool(rs[0].get('uses_old_data', rs[0]['stored_bytes'] > 0))
+        rows.append(dict(method=m + (' (old data)' if old_data else ''), name=m, square=100 * med('square'), acc=100 * med('acc'),
+                         aia=100 * med('avg_inc_acc'), bwt=100 * med('bwt'), drop=100 * float(np.median([x.get('max_drop', max_drop(np.array(x['acc_matrix']))[0]) for x in rs])),
+                         old=100 * med('old_acc'), new=100 * med('new_acc'), old_data=old_data,
+                         params=med('params'), mb=med('mb'), stored=med('stored_bytes'), aux=med('aux_mb'), total=med('total_mb'),
+                         secs=med('wall'), ratio=float(np.median([x['wall'] / ft[x['seed']] for x in rs])),
+                         gen=med('gen_seconds') if 'gen_seconds' in rs[0] else None))
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     ap.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
     ap.add_argument('--methods', help='comma-separated (default: every built-in method)')
+    ap.add_argument('--rerun', help="comma-separated methods to run again (e.g. after a change to them); every other row comes from the "
+                                    "stream's bench/methods_runs*.json of an earlier full run, and the files are rewritten")
     ap.add_argument('--stream', help='a stream spec (default: the settings\' stream)')
     ap.add_argument('--set', action='append', default=[])
     a = ap.parse_args(argv)
     from dnn_lab.config import load_config, parse_sets
     from dnn_lab.metrics import max_drop
-    from dnn_lab.learner import METHODS
-    methods = a.methods.split(',') if a.methods else builtin_methods()
     cfg = load_config(**parse_sets(a.set))
+    tag = '' if not a.stream else '_' + re.sub(r'[^A-Za-z0-9]+', '_', a.stream).strip('_')
+    runs_file = ROOT / 'bench' / f'methods_runs{tag}.json'
+    if a.rerun:
+        if a.methods or a.set: raise SystemExit('--rerun replaces rows of a full run: give it without --methods and --set')
+        if not runs_file.exists(): raise SystemExit(f'--rerun needs {runs_file.relative_to(ROOT)} from a full run; run without --rerun first')
+        methods = a.rerun.split(',')
+        kept = [e for e in json.loads(runs_file.read_text()) if e['method'] not in methods]
+        if sorted({e['seed'] for e in kept}) != sorted(a.seeds): raise SystemExit(f'{runs_file.name} has other seeds than {a.seeds}')
+    else:
+        methods, kept = (a.methods.split(',') if a.methods else builtin_methods()), []
     threads = threads_for(a.jobs)
     ref = reference_seconds(threads)
     print(f"{len(methods)} methods x seeds {a.seeds} on {a.stream or cfg.stream}; {a.jobs} worker(s) x {threads} thread(s); "
           f"reference workload {ref:.2f} s", flush=True)
-    res = sweep_runs([{'method': ['finetune'] + [m for m in methods if m != 'finetune']}], a.seeds, a.set, stream=a.stream,
-                     jobs=a.jobs, threads=threads, on_run=run_line)
+    todo = methods if a.rerun else ['finetune'] + [m for m in methods if m != 'finetune']
+    res = sweep_runs([{'method': todo}], a.seeds, a.set, stream=a.stream, jobs=a.jobs, threads=threads, on_run=run_line)
     if res.failed: raise SystemExit(f"{len(res.failed)} run(s) failed: {res.failed[0]['error']}")
-    ft = {r['seed']: r['wall'] for r in res.rows if r['method'] == 'finetune'}
+    entries = kept + [dict(method=p.method, seed=p.seed, wall=round(r['wall'], 2), uses_old_data=res.results[p.name].uses_old_data,
+                           **res.results[p.name].metrics, max_drop=float(max_drop(res.results[p.name].acc_matrix)[0]),
+                           acc_matrix=np.round(res.results[p.name].acc_matrix, 4).tolist())
+                      for p, r in zip(res.points, res.rows)]
     class_inc = all(x.scenario == 'class-incremental' for x in res.results.values())
-    runs = {}
-    for p, r in zip(res.points, res.rows):
-        x = res.results[p.name]
-        runs.setdefault(p.method, []).append((x.metrics, x.acc_matrix, r['wall'], r['wall'] / ft[p.seed], x.uses_old_data))
-    rows = []
-    for m, rs in runs.items():
-        med = lambda k: float(np.median([x[0][k] for x in rs]))
-        rows.append(dict(method=m + (' (old data)' if rs[0][4] else ''), name=m, square=100 * med('square'), acc=100 * med('acc'),
-                         aia=100 * med('avg_inc_acc'), bwt=100 * med('bwt'), drop=100 * float(np.median([max_drop(x[1])[0] for x in rs])),
-                         old=100 * med('old_acc'), new=100 * med('new_acc'), old_data=bool(rs[0][4]),
-                         params=med('params'), mb=med('mb'), stored=med('stored_bytes'), aux=med('aux_mb'), total=med('total_mb'),
-                         secs=float(np.median([x[2] for x in rs])), ratio=float(np.median([x[3] for x in rs])),
-                         gen=float(np.median([x[0]['gen_seconds'] for x in rs])) if 'gen_seconds' in rs[0][0] else None))
+    rows = table_rows(entries)
     hdr = '| method | square | final acc | avg inc acc | BWT | max drop | old | new | params | MB | stored old data | aux MB | total MB | s | x finetune |'
     lines = [hdr, '|' + '---|' * 15] + [
         f"| {r['method']} | {r['square']:.1f} | {r['acc']:.1f} | {r['aia']:.1f} | {r['bwt']:+.1f} | {r['drop']:.1f} | {r['old']:.1f} | {r['new']:.1f} | {r['params']:,.0f} | "
@@ -132,19 +153,23 @@ def main(argv=None):
                          f"{r['ratio']:.2f}x") for r in rows if r['name'] in CI_TARGETS]
     notes = class_inc_notes(rows) if class_inc else []
     print('\n'.join(notes))
-    md = [f"`python bench/bench_methods.py{' --stream ' + a.stream if a.stream else ''}`: stream {a.stream or cfg.stream}, seeds {a.seeds}, medians; "
-          f"{a.jobs} run(s) at a time x {threads} torch thread(s) on {os.cpu_count()} cores (dnn_lab.sweep, {res.engine}); times relative to "
-          f"the finetune run of the same seed; reference workload {ref:.2f} s.", ''] + lines + [''] + [f"- {w}: {'PASS' if ok else 'FAIL'} ({v})" for w, ok, v in checks]
-    if notes: md += [''] + notes
     if not a.set and not a.methods:
-        tag = '' if not a.stream else '_' + re.sub(r'[^A-Za-z0-9]+', '_', a.stream).strip('_')
+        path = ROOT / 'bench' / f'methods_results{tag}.md'
+        if a.rerun:                                                  # the header of the full run, and a line that says what was run again
+            prev = path.read_text().splitlines()
+            head = [prev[0], ''] + [l for l in prev if l.startswith('Rows of ')] + [f"Rows of {', '.join(methods)} run again with `--rerun {a.rerun}` on {time.strftime('%Y-%m-%d')} "
+                    f"({a.jobs} run(s) at a time x {threads} torch thread(s); reference workload {ref:.2f} s); the others, and finetune's times, are the full run's."]
+        else:
+            head = [f"`python bench/bench_methods.py{' --stream ' + a.stream if a.stream else ''}`: stream {a.stream or cfg.stream}, seeds {a.seeds}, medians; "
+                    f"{a.jobs} run(s) at a time x {threads} torch thread(s) on {os.cpu_count()} cores (dnn_lab.sweep, {res.engine}); times relative to "
+                    f"the finetune run of the same seed; reference workload {ref:.2f} s."]
+        md = head + [''] + lines + [''] + [f"- {w}: {'PASS' if ok else 'FAIL'} ({v})" for w, ok, v in checks] + ([''] + notes if notes else [])
         fig = ROOT / 'docs' / 'img' / f'methods_pareto{tag}.png'
         pareto_figure(rows, fig, f"{a.stream or cfg.stream}, medians of seeds {a.seeds}")
         md += ['', f"![final accuracy against total MB and seconds, {a.stream or cfg.stream}]({fig.relative_to(ROOT)})"]
-        (ROOT / 'bench' / f'methods_results{tag}.md').write_text('\n'.join(md) + '\n')
-        (ROOT / 'bench' / f'methods_runs{tag}.json').write_text(json.dumps(
-            [dict(method=p.method, seed=p.seed, wall=round(r['wall'], 2), **{k: v for k, v in res.results[p.name].metrics.items()},
-                  acc_matrix=np.round(res.results[p.name].acc_matrix, 4).tolist()) for p, r in zip(res.points, res.rows)], indent=1) + '\n')
+        path.write_text('\n'.join(md) + '\n')
+        order = {m: i for i, m in enumerate(dict.fromkeys(e['method'] for e in entries))}
+        runs_file.write_text(json.dumps(sorted(entries, key=lambda e: (order[e['method']], e['seed'])), indent=1) + '\n')
     return 0 if all(ok for _, ok, _ in checks) else 1
 
 

@@ -12,7 +12,7 @@ import argparse, os, subprocess, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RUN = "import sys, nbdev.test as t; ok, _ = t.test_nb(sys.argv[1], skip_flags=sys.argv[2].split(',') if sys.argv[2] else [], force_flags=sys.argv[3].split(',') if sys.argv[3] else []); sys.exit(0 if ok else 1)"
+RUN = "import sys, nbdev.test as t; ok, _ = t.test_nb(sys.argv[1], cell_timeout=None, skip_flags=sys.argv[2].split(',') if sys.argv[2] else [], force_flags=sys.argv[3].split(',') if sys.argv[3] else []); sys.exit(0 if ok else 1)"
 
 
 def time_one(nb: Path, mode: str) -> tuple[float, bool]:

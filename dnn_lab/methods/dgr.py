@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from ..config import Setting
 from ..errors import LabValueError
 from ..distill import kd_loss
-from ..learner import Method, register
+from ..learner import Method, register, mask_logits
 
 # %% auto #0
 __all__ = ['LABELS', 'ConvVAE', 'vae_loss', 'train_vae', 'replay_loss', 'new_task_weight', 'DGR']
@@ -141,9 +141,9 @@ class DGR(Method):
         self.replaying, self.replay_logits = self.generator is not None and self.r < 1, None
     @torch.no_grad()
     def generate(self, n: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        "`n` samples of the previous generator and the previous solver's logits on them."
+        "`n` samples of the previous generator and the previous solver's logits on them (class-incremental: only over the classes it was trained on)."
         xr = self.generator.sample(n, g)
-        return xr, self.solver.head_logits(xr, self.head).float()
+        return xr, mask_logits(self.solver.head_logits(xr, self.head).float(), self.class_mask())   # classes_seen: before this task
     def replay(self, b):
         if not self.replaying: return None
         xr, self.replay_logits = self.generate(self.cfg.dgr_batch or b.n_new, self.z_gen)
