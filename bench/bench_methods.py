@@ -96,7 +96,7 @@ def table_rows(entries: list[dict]) -> list[dict]:
         med = lambda k: float(np.median([x[k] for x in rs]))
         old_data = bool(rs[0].get('uses_old_data', rs[0]['stored_bytes'] > 0))
         rows.append(dict(method=m + (' (old data)' if old_data else ''), name=m, square=100 * med('square'), acc=100 * med('acc'),
-                         aia=100 * med('avg_inc_acc'), bwt=100 * med('bwt'), drop=100 * float(np.median([x.get('max_drop', max_drop(np.array(x['acc_matrix']))[0]) for x in rs])),
+                         aia=100 * med('avg_inc_acc'), bwt=100 * med('bwt'), drop=100 * float(np.median([x['max_drop'] if 'max_drop' in x else max_drop(np.array(x['acc_matrix']))[0] for x in rs])),
                          old=100 * med('old_acc'), new=100 * med('new_acc'), old_data=old_data,
                          params=med('params'), mb=med('mb'), stored=med('stored_bytes'), aux=med('aux_mb'), total=med('total_mb'),
                          secs=med('wall'), ratio=float(np.median([x['wall'] / ft[x['seed']] for x in rs])),
