@@ -12,7 +12,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 import torch
 from torch import nn
-import torchvision
 from .heads import MultiHeadNet, n_params
 from .errors import LabFileNotFoundError, LabValueError
 
@@ -104,6 +103,7 @@ def base_model(arch: str, n_classes: int = 1000, width: int = 32) -> nn.Module:
     "The uncut model of `arch`, randomly initialised, with BatchNorm and 3 input channels."
     if arch not in ARCHS: raise LabValueError(f"arch {arch!r} is not one of {ARCHS}")
     if arch == 'small': return small_cnn(n_classes, 3, 'batch', width)
+    import torchvision                                               # imported here: 2 s at start-up that the small CNN does not need
     return getattr(torchvision.models, arch)(weights=None, num_classes=n_classes)
 
 def _mbv2_groups(features) -> list[list[int]]:
@@ -150,6 +150,7 @@ WEIGHTS = {'resnet18': 'ResNet18_Weights', 'mobilenet_v2': 'MobileNet_V2_Weights
 def imagenet_url(arch: str) -> str:
     "Download address of torchvision's ImageNet weights (IMAGENET1K_V1) for `arch`."
     if arch not in WEIGHTS: raise LabValueError(f"there are no ImageNet weights for arch {arch!r}; use pretrained='none', or arch one of {tuple(WEIGHTS)}")
+    import torchvision
     return getattr(torchvision.models, WEIGHTS[arch]).IMAGENET1K_V1.url
 
 def hub_checkpoint_path(arch: str) -> Path:

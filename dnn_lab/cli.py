@@ -10,7 +10,7 @@ import argparse, sys, time
 from datetime import datetime
 from pathlib import Path
 from .config import Config, load_config, parse_sets, describe, PRESETS, STREAM_PRESETS, SETTINGS
-from .learner import METHODS, load_builtin_methods, method_class, method_settings
+from .learner import METHODS, load_builtin_methods, method_class, method_settings, warm_imports
 from .data import stream_from_config
 from .run import run_sequence, RunResult, run_info, check_resume_settings, CHECKPOINT
 from .errors import LabError, LabFileNotFoundError, LabValueError, RunFolderError, writing
@@ -101,6 +101,7 @@ def _methods(args) -> list[str]:
 
 def cmd_run(args) -> int:
     if args.resume: return cmd_resume(args)
+    warm_imports()                                                 # overlaps the rendering of the stream
     ov = _overrides(args)
     cfg = load_config(**ov)
     methods = _methods(args) or ['dnn', 'finetune']

@@ -28,7 +28,7 @@ from .errors import LabError, LabImportError, LabValueError, RunFolderError
 __all__ = ['MASKED', 'CHECKPOINT_FORMAT', 'CHECKPOINTABLE', 'METHODS', 'BASE_COLORS', 'Learner', 'S', 'resolve_device',
            'as_tensors', 'batches', 'FeatureMemo', 'nbytes', 'Batch', 'NonFiniteLoss', 'mask_logits', 'Method',
            'stretch', 'checkpointable', 'encode', 'decode', 'register', 'method_class', 'method_settings',
-           'action_colors', 'make_learner', 'load_builtin_methods', 'Finetune', 'Joint', 'DNN']
+           'action_colors', 'warm_imports', 'make_learner', 'load_builtin_methods', 'Finetune', 'Joint', 'DNN']
 
 # %% ../nbs/10_learner.ipynb #bcc5b098
 def resolve_device(name: str = 'auto') -> torch.device:
@@ -140,6 +140,7 @@ class Method:
         self.task_classes, self._head_cls = set(), (None, {})            # the classes of the task being trained; of each head (cached)
         self.device = torch.device(device) if device is not None else resolve_device(cfg.device)
         self.trunk_frozen, self.memo = False, memo if memo is not None else FeatureMemo()
+        self.all_heads = False                                      # True: `predict` computes every head on every image even when routing needs one
         self.heads_used, self.classes_seen, self.head, self._data = [], set(), 0, []
         with self.rng(cfg.seed):                                         # the net's and the kept state's initial draws
             self.net = self.net_for(cfg, n_classes, image_shape[0]).to(self.device)
@@ -187,12 +188,16 @@ class Method:
         "Whether task `t` trains on cached trunk features: the trunk is frozen and the task is not augmented."
         return self.memo_on() and self.schedule(t)['aug'] == 'none'
     @torch.no_grad()
-    def features(self, x: torch.Tensor, bs: int = 512) -> torch.Tensor:
+    def eval_batch(self) -> int:
+        "Images per forward pass when nothing trains: 64 on a CPU, where small convolutions run fastest in small batches (half the time per image of 512), 1024 on a GPU."
+        return 1024 if self.device.type == 'cuda' else 64
+    @torch.no_grad()
+    def features(self, x: torch.Tensor, bs: int | None = None) -> torch.Tensor:
         "Trunk features of `x`; remembered (for this tensor object) while the trunk is frozen."
         key = ('f', self.net.trunk.token) if self.memo_on() else None
         f = self.memo.get(key, x) if key else None
         if f is not None: return f
-        was = self.net.trunk.training; self.net.trunk.eval()
+        was, bs = self.net.trunk.training, bs or self.eval_batch(); self.net.trunk.eval()
         f = torch.cat([self.net.features(x[s:s+bs]).float() for s in range(0, len(x), bs)])
         self.net.trunk.train(was)
         return self.memo.put(key, x, f) if key else f
@@ -200,17 +205,42 @@ class Method:
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         "Stacked logits (n_heads, N, C) of every head, in eval mode; a head's logits are remembered until it trains again."
         self.net.eval()
-        if not self.memo_on(): return mask_logits(self.net.heads_forward(self.features(x)).float(), self.head_masks())
-        out, f = [], None
-        for h in self.net.heads:
-            key = ('l', self.net.trunk.token, h.token) if hasattr(h, 'token') else None   # an untrained new head: not remembered
-            lg = self.memo.get(key, x) if key else None
-            if lg is None:
-                f = self.features(x) if f is None else f
-                lg = h(f).float()
-                if key: self.memo.put(key, x, lg)
-            out.append(lg)
-        return mask_logits(torch.stack(out), self.head_masks())
+        rows, bs = torch.arange(len(x), device=x.device), self.eval_batch()
+        f = None if self.memo_on() else self.features(x)            # not remembered: the trunk runs once for every head here
+        return mask_logits(torch.stack([self._head_rows(x, k, rows, bs, f) for k in range(self.net.n_heads)]), self.head_masks())
+    @torch.no_grad()
+    def routed_logits(self, x: torch.Tensor, heads, bs: int | None = None) -> torch.Tensor:
+        "Logits `(N, C)` of head `heads[i]` on sample `i` only, masked as `logits` masks; while the trunk is frozen each head's rows are remembered as they are computed."
+        self.net.eval()
+        heads = torch.as_tensor(heads, device=x.device).long()
+        if heads.shape != (len(x),): raise LabValueError(f"heads must give one head per sample, {len(x)} of them; got shape {tuple(heads.shape)}")
+        out, masks, bs = None, self.head_masks(), bs or self.eval_batch()
+        f = None if self.memo_on() else self.features(x)
+        for k in heads.unique().tolist():
+            rows = (heads == k).nonzero().flatten()
+            lg = self._head_rows(x, k, rows, bs, f)
+            if out is None: out = torch.empty(len(x), lg.shape[-1], device=lg.device)
+            out[rows] = lg if masks is None else mask_logits(lg, masks[k, 0])
+        return out
+    def _head_rows(self, x, k: int, rows, bs: int, f=None) -> torch.Tensor:
+        "Head `k`'s logits (unmasked) on `x[rows]`; while the trunk is frozen remembered row by row under the head's token (an untrained new head has none: not remembered)."
+        h = self.net.heads[k]
+        run = lambda f: torch.cat([h(f[s:s+bs]).float() for s in range(0, len(f), bs)])
+        if not self.memo_on():
+            f = self.features(x) if f is None else f
+            return run(f if len(rows) == len(x) else f[rows])
+        if not hasattr(h, 'token'): return run(self.features(x)[rows])
+        key = ('l', self.net.trunk.token, h.token)
+        got = self.memo.get(key, x)
+        if got is None:
+            lg = run(self.features(x)[rows])
+            got = self.memo.put(key, x, (torch.zeros(len(x), lg.shape[-1], device=lg.device), torch.zeros(len(x), dtype=torch.bool, device=lg.device)))
+            got[0][rows] = lg; got[1][rows] = True
+            return lg
+        buf, done = got
+        need = rows[~done[rows]]
+        if len(need): buf[need] = run(self.features(x)[need]); done[need] = True
+        return buf[rows]
     def forget_features(self, x):
         "Forget what is remembered for input `x` (a training set that will not be seen again)."
         self.memo.drop(x)
@@ -584,6 +614,12 @@ def action_colors() -> dict:
     for cls in METHODS.values(): out.update(cls.actions)
     return out
 
+def warm_imports():
+    "Import `torch._dynamo` in a background thread, once: torch's optimisers import it when the first one is made (one to two seconds on a CPU), so work before the first task overlaps it."
+    import sys, threading
+    if 'torch._dynamo' in sys.modules or any(t.name == 'dnn_lab-warm-imports' for t in threading.enumerate()): return
+    threading.Thread(target=importlib.import_module, args=('torch._dynamo',), name='dnn_lab-warm-imports', daemon=True).start()
+
 def make_learner(method: str, cfg: Config, n_classes: int, image_shape, device=None, memo: FeatureMemo | None = None,
                  scenario: str = 'data-incremental') -> Method:
     "The learner of registered `method` for a stream of `n_classes` classes and images `image_shape` in `scenario` (the stream's)."
@@ -696,9 +732,23 @@ class DNN(Method):
     def predict(self, x, task=None):
         "As the base class, or with `head_select = domain` the head trained on the task whose feature statistics fit each image best."
         if self.cfg.head_select != 'domain' or self.net.n_heads == 1: return super().predict(x, task)
-        lg = self.logits(x)
-        heads = torch.as_tensor(self.heads_used, device=lg.device)[self.gate.route(self.features(x)).to(lg.device)]
-        return lg[heads, torch.arange(lg.shape[1], device=lg.device)].argmax(-1)
+        f = self.features(x)
+        if self.all_heads: self.logits(x)                           # remembered: the routed rows below are among them
+        heads = torch.as_tensor(self.heads_used, device=x.device)[self.gate_scores(x, f).argmax(0).to(x.device)]
+        return self.routed_logits(x, heads).argmax(-1)              # each image through its own head only
+
+    @torch.no_grad()
+    def gate_scores(self, x, f=None) -> torch.Tensor:
+        "The gate's scores `(tasks fitted, N)` of images `x`; while the trunk is frozen each task's row is remembered, since a fitted task's statistics (of its training images' trunk features) never change."
+        f, n = self.features(x) if f is None else f, len(self.gate.models)
+        if not self.memo_on(): return self.gate.scores(f)
+        key = ('g', self.net.trunk.token, self.gate.kind, self.gate.k, self.gate.var_floor)
+        got = self.memo.get(key, x)
+        have = 0 if got is None else len(got)
+        if have < n:
+            new = self.gate.scores(f, range(have, n))
+            got = self.memo.put(key, x, new if got is None else torch.cat([got, new]))
+        return got[:n]
 
     def gap_indices(self, n, t):
         "Samples the gap is measured on: all training data, or a random held-out fraction of it."

@@ -94,22 +94,25 @@ class DomainGate:
             raise ValueError(f"task {task}: features have {f.shape[1]} dimensions, earlier tasks {self.models[0]['mean'].shape[0]}")
         mu = f.mean(0)
         if self.kind == 'gauss':
-            self.models.append(dict(mean=mu, var=f.var(0, unbiased=False) + self.var_floor * (f.var(0, unbiased=False).mean() + 1e-12)))
+            var = f.var(0, unbiased=False)
+            self.models.append(dict(mean=mu, var=var + self.var_floor * (var.mean() + 1e-12)))
         else:
             _, _, V = torch.linalg.svd(f - mu, full_matrices=False)
             self.models.append(dict(mean=mu, basis=V[:min(self.k, V.shape[0])]))
         return self
 
-    def scores(self, features: torch.Tensor) -> torch.Tensor:
-        "Each task's score for each image `(n_tasks, N)`: log-likelihood (gauss) or minus the reconstruction error (pca)."
+    def scores(self, features: torch.Tensor, tasks=None) -> torch.Tensor:
+        "Each task's score for each image `(n_tasks, N)`: log-likelihood (gauss) or minus the reconstruction error (pca); `tasks`: only those rows."
         if not self.models: raise ValueError("the gate has no task yet: fit(0, features) first")
+        models = self.models if tasks is None else [self.models[t] for t in tasks]
         f = features.detach().float().flatten(1).cpu()
+        if not models: return torch.zeros(0, len(f))
         if self.kind == 'gauss':                      # sum (f - mu)^2 / var expanded into matrix products, in float64: one pass for all tasks
-            mu, iv = (torch.stack([m[k] for m in self.models]).double() for k in ('mean', 'var'))
+            mu, iv = (torch.stack([m[k] for m in models]).double() for k in ('mean', 'var'))
             iv = 1 / iv; f = f.double()
             q = (f * f) @ iv.T - 2 * f @ (mu * iv).T + (mu * mu * iv).sum(1)
             return (-0.5 * (q - iv.log().sum(1))).T.float()
-        return torch.stack([-(((f - m['mean']) - ((f - m['mean']) @ m['basis'].T) @ m['basis']) ** 2).sum(1) for m in self.models])
+        return torch.stack([-(((f - m['mean']) - ((f - m['mean']) @ m['basis'].T) @ m['basis']) ** 2).sum(1) for m in models])
 
     def route(self, features: torch.Tensor) -> torch.Tensor:
         "The most likely task of each image `(N,)`."

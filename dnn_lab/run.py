@@ -16,7 +16,7 @@ from .config import Config, load_config, read_ini, SETTINGS, SECTIONS, STREAM_PR
 from .data import TaskStream, TensorData
 from .heads import n_params, size_mb
 from .backbone import build_net
-from .learner import make_learner, method_class, method_settings, as_tensors, FeatureMemo, encode, decode
+from .learner import make_learner, method_class, method_settings, as_tensors, FeatureMemo, encode, decode, warm_imports
 from .metrics import summary_metrics, inference_ms, old_new_acc, classifier_norms
 from .errors import LabError, LabFileExistsError, LabFileNotFoundError, LabPermissionError, LabTypeError, LabValueError, RunFolderError, writing
 
@@ -182,6 +182,7 @@ def run_sequence(stream: TaskStream, method: str = 'dnn', seed: int = 0, *, cfg:
     "Train `method` on every task of `stream` in order, testing on all tasks after each; settings.ini keys as `overrides`; `resume` a stopped run's folder."
     if not isinstance(stream, TaskStream): raise LabTypeError(f"stream must be a TaskStream (e.g. TaskStream.from_tensors(...) or make_stream()), got {type(stream).__name__}")
     method_class(method)                                           # an unknown method fails here, by name
+    warm_imports()                                                 # what torch's first optimiser imports, while the model is built and tested
     cfg = cfg.replace(seed=seed, **overrides) if cfg is not None else load_config(**overrides).replace(seed=seed)   # a preset named here applies
     check_stream_settings(stream, cfg, overrides)
     ck = None
@@ -192,7 +193,8 @@ def run_sequence(stream: TaskStream, method: str = 'dnn', seed: int = 0, *, cfg:
         check_resume(ck, method, stream, cfg, resume)
     learner = make_learner(method, cfg, stream.n_classes, stream.image_shape, device, memo=cache.memo if cache is not None else None,
                            scenario=stream.scenario)
-    dev = learner.device
+    learner.all_heads = cache is not None                           # the widgets' reruns: every head's logits on every test image, so that
+    dev = learner.device                                            # a change of head_select after the run finds them all computed
     load = cache.tensors if cache is not None else as_tensors
     tests = [load(t.test, dev) for t in stream]
     meta = dict(n_classes=stream.n_classes, image_shape=list(stream.image_shape))
@@ -256,7 +258,7 @@ def run_sequence(stream: TaskStream, method: str = 'dnn', seed: int = 0, *, cfg:
     return res
 
 def _finish(res, learner, tests, keep_model, status):
-    x0 = tests[0][0][:256]
+    x0 = tests[0][0][:64]                                            # inference time per image, in a batch of 64
     learner.net.eval()
     if status == 'running': ms = (res.metrics or {}).get('infer_ms', 0.0)   # a task's save: timed once, when the run ends
     else: ms = inference_ms(lambda xb: learner.net(xb), x0) if len(x0) else 0.0

@@ -14,7 +14,7 @@ from ..errors import LabValueError
 from ..data import augment
 from ..distill import kd_loss
 from ..heads import trainable_params
-from ..learner import Method, register
+from ..learner import Method, register, mask_logits
 from ..memory import Memory, from_stored
 
 # %% auto #0
@@ -80,9 +80,9 @@ class DR(Method):
         return expert.requires_grad_(False).eval()
 
     @torch.no_grad()
-    def outputs(self, model, x, bs: int = 512) -> torch.Tensor:
-        "Logits of `model`'s trained head on `x`, in eval mode, in chunks."
-        return torch.cat([model.head_logits(x[s:s + bs], self.head).float() for s in range(0, len(x), bs)])
+    def outputs(self, model, x, mask=None, bs: int = 512) -> torch.Tensor:
+        "Logits of `model`'s trained head on `x`, in eval mode, in chunks; classes outside bool `mask` set to `MASKED`."
+        return mask_logits(torch.cat([model.head_logits(x[s:s + bs], self.head).float() for s in range(0, len(x), bs)]), mask)
 
     def before_task(self, t, x, y, plan):
         self.teach = self.bank = None
@@ -91,8 +91,11 @@ class DR(Method):
         if self.cache:
             self.bank = (torch.cat([from_stored(m.x) for m in self.cache]).to(self.device), torch.cat([m.y for m in self.cache]).to(self.device))
         self.aug, self.draws = self.schedule(t)['aug'], self.task_gen(t, 1)
+        # class-incremental: each teacher answers over the classes it learnt (the old model: those seen before the task; the expert: those and
+        # the task's own), as the student's logits are masked; classes it never trained on would take a share of its soft targets. None otherwise.
+        self.masks = dict(old=self.class_mask(), expert=self.class_mask(self.classes_seen | self.task_classes))
         if self.aug == 'none':                                       # the student sees these very images: teachers once
-            self.teach = dict(expert=self.outputs(expert, x), old=self.outputs(old, self.bank[0] if self.bank else x))
+            self.teach = dict(expert=self.outputs(expert, x, self.masks['expert']), old=self.outputs(old, self.bank[0] if self.bank else x, self.masks['old']))
         else: self.teach = dict(expert=expert, old=old)
 
     def replay(self, b):
@@ -108,7 +111,8 @@ class DR(Method):
         n, e, o = b.n_new, self.teach['expert'], self.teach['old']
         if self.aug == 'none': return e[b.idx], (o[self.ridx] if self.bank else o[b.idx])
         with torch.no_grad():
-            return e.head_logits(b.x[:n], self.head).float(), o.head_logits(b.x[n:] if self.bank else b.x[:n], self.head).float()
+            return (mask_logits(e.head_logits(b.x[:n], self.head).float(), self.masks['expert']),
+                    mask_logits(o.head_logits(b.x[n:] if self.bank else b.x[:n], self.head).float(), self.masks['old']))
 
     def loss(self, b):
         if self.teach is None: return super().loss(b)
@@ -119,5 +123,5 @@ class DR(Method):
 
     def after_task(self, t, x, y, plan):
         "Add this task's share of the cache; drop the expert, the old model and the device copy of the cache."
-        self.teach = self.bank = self.ridx = None
+        self.teach = self.bank = self.ridx = self.masks = None
         if self.cfg.dr_cache > 0: self.cache = self.cache + [cache_task(x, y, self.cfg.dr_cache, t, self.task_gen(t, 2))]
