@@ -187,7 +187,6 @@ class Method:
     def cached(self, t: int) -> bool:
         "Whether task `t` trains on cached trunk features: the trunk is frozen and the task is not augmented."
         return self.memo_on() and self.schedule(t)['aug'] == 'none'
-    @torch.no_grad()
     def eval_batch(self) -> int:
         "Images per forward pass when nothing trains: 64 on a CPU, where small convolutions run fastest in small batches (half the time per image of 512), 1024 on a GPU."
         return 1024 if self.device.type == 'cuda' else 64
