@@ -103,7 +103,7 @@ def base_model(arch: str, n_classes: int = 1000, width: int = 32) -> nn.Module:
     "The uncut model of `arch`, randomly initialised, with BatchNorm and 3 input channels."
     if arch not in ARCHS: raise LabValueError(f"arch {arch!r} is not one of {ARCHS}")
     if arch == 'small': return small_cnn(n_classes, 3, 'batch', width)
-    import torchvision                                               # imported here: 2 s at start-up that the small CNN does not need
+    import torchvision                                               # imported here: seconds at start-up that the small CNN does not need
     return getattr(torchvision.models, arch)(weights=None, num_classes=n_classes)
 
 def _mbv2_groups(features) -> list[list[int]]:

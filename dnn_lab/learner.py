@@ -188,7 +188,7 @@ class Method:
         "Whether task `t` trains on cached trunk features: the trunk is frozen and the task is not augmented."
         return self.memo_on() and self.schedule(t)['aug'] == 'none'
     def eval_batch(self) -> int:
-        "Images per forward pass when nothing trains: 64 on a CPU, where small convolutions run fastest in small batches (half the time per image of 512), 1024 on a GPU."
+        "Images per forward pass when nothing trains: 64 on a CPU, where the small CNN's convolutions take less time per image in small batches than in large ones, 1024 on a GPU."
         return 1024 if self.device.type == 'cuda' else 64
     @torch.no_grad()
     def features(self, x: torch.Tensor, bs: int | None = None) -> torch.Tensor:
@@ -614,7 +614,7 @@ def action_colors() -> dict:
     return out
 
 def warm_imports():
-    "Import `torch._dynamo` in a background thread, once: torch's optimisers import it when the first one is made (one to two seconds on a CPU), so work before the first task overlaps it."
+    "Import `torch._dynamo` in a background thread, once: torch's optimisers import it when the first one is made, which takes seconds on a CPU, so work before the first task overlaps it."
     import sys, threading
     if 'torch._dynamo' in sys.modules or any(t.name == 'dnn_lab-warm-imports' for t in threading.enumerate()): return
     threading.Thread(target=importlib.import_module, args=('torch._dynamo',), name='dnn_lab-warm-imports', daemon=True).start()
