@@ -6,7 +6,8 @@ Docs: https://dnn-lab.github.io/dnn_lab/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #ac9e527d
 from __future__ import annotations
-import math, warnings
+import math, os, warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 import numpy as np
 import torch
@@ -362,6 +363,14 @@ class _one_thread:
 def _render_task(name, classes, factors, cat, image_size, n_train, n_test, seed) -> Task:
     with _one_thread(): return _render_task_(name, classes, factors, cat, image_size, n_train, n_test, seed)
 
+def _render_tasks(specs: list[tuple]) -> list[Task]:
+    """The tasks `_render_task_(*spec)`, as many at once as there are cores: threads, each task with its own generator and
+    every op on one thread, so the images are the same bits as one task after another."""
+    workers = min(len(specs), os.cpu_count() or 1)
+    with _one_thread():
+        if workers < 2: return [_render_task_(*s) for s in specs]
+        with ThreadPoolExecutor(workers) as ex: return list(ex.map(lambda s: _render_task_(*s), specs))
+
 def _render_task_(name, classes, factors, cat, image_size, n_train, n_test, seed) -> Task:
     cl = torch.as_tensor(classes)
     y_tr, y_te = cl.repeat(n_train), cl.repeat(n_test)
@@ -380,8 +389,8 @@ def make_stream(preset: str = 'iros9', n_classes: int = 20, image_size: int = 32
         named, name = [dict(f) for f in factors], 'custom'
         for i, f in enumerate(named): check_factors(f, f'factors[{i}]')
     else: named, name = preset_factors(preset), preset
-    tasks = [_render_task(f'{i+1}: {factor_label(f)}' if name != 'iros9' else f'batch {i+1}: {factor_label(f)}', range(n_classes), f,
-                          cat, image_size, n_train, n_test, _task_seed(seed, i)) for i, f in enumerate(named)]
+    tasks = _render_tasks([(f'{i+1}: {factor_label(f)}' if name != 'iros9' else f'batch {i+1}: {factor_label(f)}', range(n_classes), f,
+                            cat, image_size, n_train, n_test, _task_seed(seed, i)) for i, f in enumerate(named)])
     return TaskStream(tasks, n_classes, name, [c['name'] for c in cat])
 
 # %% ../nbs/00_data.ipynb #b0044a58
@@ -390,7 +399,7 @@ def make_class_incremental(n_tasks: int = 5, n_classes: int = 20, image_size: in
     cat = _check_sizes(n_classes, image_size, n_train, n_test)
     if not 2 <= n_tasks <= n_classes: raise LabValueError(f"n_tasks must be in 2..n_classes={n_classes} for a class-incremental split, got {n_tasks}")
     splits = np.array_split(np.arange(n_classes), n_tasks)
-    tasks = [_render_task(f'classes {s[0]}-{s[-1]}', s.tolist(), {}, cat, image_size, n_train, n_test, _task_seed(seed, i)) for i, s in enumerate(splits)]
+    tasks = _render_tasks([(f'classes {s[0]}-{s[-1]}', s.tolist(), {}, cat, image_size, n_train, n_test, _task_seed(seed, i)) for i, s in enumerate(splits)])
     return TaskStream(tasks, n_classes, 'class_inc', [c['name'] for c in cat], scenario='class-incremental')
 
 # %% ../nbs/00_data.ipynb #9b620635
