@@ -360,8 +360,9 @@ class _one_thread:
     def __enter__(self): self.n = torch.get_num_threads(); torch.set_num_threads(1)
     def __exit__(self, *a): torch.set_num_threads(self.n)
 
-def _render_task(name, classes, factors, cat, image_size, n_train, n_test, seed) -> Task:
-    with _one_thread(): return _render_task_(name, classes, factors, cat, image_size, n_train, n_test, seed)
+def _render_task(*spec) -> Task:
+    "One task: `_render_tasks([spec])`."
+    return _render_tasks([spec])[0]
 
 def _render_tasks(specs: list[tuple]) -> list[Task]:
     """The tasks `_render_task_(*spec)`, as many at once as there are cores: threads, each task with its own generator and
